@@ -12,6 +12,9 @@ export default defineConfig({
           include: ['packages/*/test/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
           exclude: [...exclude, '**/test/e2e/**'],
           testTimeout: 30_000,
+          // clipanion's `main` has no extension, so Vite picks its .mjs build, whose directory
+          // import Node refuses; inlining lets Vite resolve it (needed by @lockstep/testing's runCli).
+          server: { deps: { inline: ['clipanion'] } },
         },
       },
       {
@@ -22,6 +25,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          server: { deps: { inline: ['clipanion'] } },
         },
       },
     ],

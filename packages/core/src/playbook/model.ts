@@ -65,7 +65,7 @@ export interface PhaseSpec {
   strategy: 'linear' | 'free';
   /** Batch size: a number of nodes or a percentage string like `30%`. Absent: all at once. */
   serial?: number | string;
-  /** Abort the run when more than this percentage of the phase's nodes failed. Default 0 (any failure fails the run, but other nodes finish the phase). */
+  /** Stop the run when more than this percentage of the phase's nodes failed. Absent: no limit (a failed node leaves, the others go on; the run still exits 1). */
   maxFailPercentage?: number;
   timeoutMs?: number;
   steps: StepSpec[];

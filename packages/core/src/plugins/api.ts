@@ -81,12 +81,29 @@ export interface StepContext {
   /** Environment for commands: the step's `env` plus `LOCKSTEP_COORDINATOR`, `LOCKSTEP_TOKEN`, `LOCKSTEP_NODE`, `LOCKSTEP_RUN_ID`. */
   readonly env: Readonly<Record<string, string>>;
   readonly run: RunScope;
+  /**
+   * Which step this is. `id` is what errors name: the step's `name`, or `<phase>/<index>:<type>`.
+   * Optional so contexts built by hand (tests, older hosts) still type-check.
+   */
+  readonly step?: { readonly id: string; readonly phase: string; readonly index: number; readonly label: string; readonly type: string };
+  /**
+   * Reports one line of command output (a `step:output` event), as {@link StepNode.exec} does by
+   * itself: for steps that read a {@link StepNode.spawn}ed process's streams (sync tools).
+   * Optional so contexts built by hand (tests, older hosts) still type-check; without it, steps
+   * fall back to {@link StepContext.log}.
+   */
+  readonly output?: (stream: 'stdout' | 'stderr', line: string) => void;
 }
 
 /** The run a step belongs to. */
 export interface RunScope {
   readonly id: string;
   readonly dryRun: boolean;
+  /**
+   * Absolute directory that relative paths in step arguments resolve against: the playbook's
+   * directory (for `lockstep sync`, the working directory). Absent: the process's cwd.
+   */
+  readonly dir?: string;
   /** Every node of the run, by name. */
   readonly nodes: ReadonlyMap<string, StepNode>;
   /** Disposables released, in reverse order, when the run ends, fails or is interrupted (e.g. a lock held for the rest of the run). */

@@ -5,6 +5,11 @@
 export interface JsonSchema {
   type?: 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'null' | Array<'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'null'>;
   description?: string;
+  /** The dialect, on a root schema (`https://json-schema.org/draft/2020-12/schema`). */
+  $schema?: string;
+  $id?: string;
+  /** A short name for the value; error messages say `in <title>`. */
+  title?: string;
   properties?: Record<string, JsonSchema>;
   required?: string[];
   additionalProperties?: boolean | JsonSchema;

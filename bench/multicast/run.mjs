@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// bench/multicast: push a tree (default 100 MB) from one network namespace to 1, 2, 4 and 8
+// member namespaces on one bridge, with lockstep's multicast push and with an rsync loop
+// (makuosan's "for h in …; do rsync …; done"), in the same run. Prints each time and the
+// ratio time(8)/time(1) per method.
+// Usage (root; needs iproute2 and rsync; after `yarn build`):
+//   node bench/multicast/run.mjs [--mb 100] [--files 100] [--members 1,2,4,8] [--chunk-bytes N] [--mtu N]
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    mb: { type: 'string', default: '100' },
+    files: { type: 'string', default: '100' },
+    members: { type: 'string', default: '1,2,4,8' },
+    'chunk-bytes': { type: 'string' },
+    mtu: { type: 'string', default: '1500' },
+  },
+});
+const sizes = values.members.split(',').map(Number);
+const maxMembers = Math.max(...sizes);
+const root = resolve(import.meta.dirname, '../..');
+const bundle = join(root, 'packages/agent/dist/lockstep-agent.mjs');
+for (const tool of ['ip', 'rsync']) {
+  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+    console.error(`bench/multicast needs ${tool}: apt-get install -y ${tool === 'ip' ? 'iproute2' : tool}`);
+    process.exit(1);
+  }
+}
+execFileSync(process.execPath, [join(root, 'packages/agent/scripts/bundle.mjs')], { stdio: 'inherit' });
+
+const tag = `b${process.pid % 100000}`;
+const subnet = 200 + (process.pid % 50);
+const work = mkdtempSync(join(tmpdir(), 'lockstep-bench-multicast-'));
+const namespaces = [];
+const children = new Set();
+const ip = (...args) => execFileSync('ip', args, { stdio: 'pipe' });
+const nsExec = (ns, ...command) => execFileSync('ip', ['netns', 'exec', ns, ...command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+function nsSpawn(ns, ...command) {
+  const child = spawn('ip', ['netns', 'exec', ns, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+function cleanup() {
+  for (const child of children) {
+    try {
+      process.kill(child.pid, 'SIGKILL');
+    } catch {}
+  }
+  for (const ns of namespaces.reverse()) spawnSync('ip', ['netns', 'del', ns]);
+  rmSync(work, { recursive: true, force: true });
+}
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const nodes = [];
+try {
+  // Hub namespace with a bridge; node 0 sends, nodes 1..max receive.
+  const hub = `ls${tag}h`;
+  ip('netns', 'add', hub);
+  namespaces.push(hub);
+  ip('-n', hub, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0');
+  ip('-n', hub, 'link', 'set', 'br0', 'mtu', values.mtu, 'up');
+  for (let i = 0; i <= maxMembers; i++) {
+    const ns = `ls${tag}n${i}`;
+    ip('netns', 'add', ns);
+    namespaces.push(ns);
+    const outer = `v${tag}${i}`.slice(0, 15);
+    ip('link', 'add', outer, 'mtu', values.mtu, 'type', 'veth', 'peer', 'name', 'eth0', 'mtu', values.mtu, 'netns', ns);
+    ip('link', 'set', outer, 'netns', hub);
+    ip('-n', hub, 'link', 'set', outer, 'master', 'br0', 'up');
+    const address = `10.231.${subnet}.${i + 1}`;
+    ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+    ip('-n', ns, 'link', 'set', 'eth0', 'up');
+    ip('-n', ns, 'link', 'set', 'lo', 'up');
+    const dir = join(work, `n${i}`);
+    mkdirSync(join(dir, 'base'), { recursive: true });
+    nodes.push({ ns, address, dir, base: join(dir, 'base'), name: `n${i}` });
+  }
+  const key = join(work, 'key');
+  writeFileSync(key, randomBytes(32).toString('hex'));
+
+  // The tree: --files files of equal size, --mb in all.
+  const fileBytes = Math.round((Number(values.mb) * 1e6) / Number(values.files));
+  for (let f = 0; f < Number(values.files); f++) {
+    const dir = join(nodes[0].base, 'tree', `d${f % 10}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `f${f}.bin`), randomBytes(fileBytes));
+  }
+  const clearMembers = () => {
+    for (const node of nodes.slice(1)) {
+      rmSync(join(node.base, 'tree'), { recursive: true, force: true });
+    }
+    // Drop the page cache's dirty data so one method's writes do not slow the next one.
+    spawnSync('sync');
+  };
+
+  async function startAgent(node) {
+    const args = [bundle, '--base', node.base, '--interface', node.address, '--key', key, '--name', node.name, '--control', `unix:${join(node.dir, 'agent.sock')}`, '--announce-interval', '500ms'];
+    if (values['chunk-bytes']) args.push('--chunk-bytes', values['chunk-bytes']);
+    const child = nsSpawn(node.ns, process.execPath, ...args);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    for (let i = 0; i < 200 && !stderr.includes('lockstep-agent '); i++) await sleep(50);
+    if (!stderr.includes('lockstep-agent ')) throw new Error(`agent ${node.name} did not start: ${stderr}`);
+    return child;
+  }
+  async function stop(child) {
+    const exited = new Promise((r) => child.once('exit', r));
+    process.kill(child.pid, 'SIGTERM');
+    await exited;
+  }
+  const request = (node, method, params) => {
+    const out = execFileSync(process.execPath, [bundle, 'request', '--control', `unix:${join(node.dir, 'agent.sock')}`, method, JSON.stringify(params)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const last = JSON.parse(out.trim().split('\n').pop());
+    if (last.error) throw new Error(`${method}: ${last.error.message}`);
+    return last.result;
+  };
+
+  const results = { 'multicast-push': {}, 'rsync loop': {} };
+  const details = [];
+
+  // lockstep multicast push: only the N receivers run an agent, so idle agents cost nothing.
+  for (const n of sizes) {
+    clearMembers();
+    const agents = [await startAgent(nodes[0])];
+    for (const node of nodes.slice(1, n + 1)) agents.push(await startAgent(node));
+    for (let i = 0; i < 100; i++) {
+      if (request(nodes[0], 'members', {}).members.length >= n) break;
+      await sleep(100);
+    }
+    const start = process.hrtime.bigint();
+    const report = request(nodes[0], 'push', { paths: ['tree'], recursive: true });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const failed = report.members.filter((m) => m.status !== 'ok');
+    if (report.members.length !== n || failed.length) throw new Error(`push to ${n} incomplete: ${JSON.stringify(failed)}`);
+    results['multicast-push'][n] = ms;
+    details.push(`multicast-push to ${n}: ${(ms / 1000).toFixed(2)}s, ${report.repaired} chunks repaired`);
+    for (const child of agents) await stop(child);
+  }
+
+  // rsync loop over rsync daemons (one per member namespace), from the sender namespace.
+  for (const node of nodes.slice(1)) {
+    writeFileSync(join(node.dir, 'rsyncd.conf'), `pid file = ${join(node.dir, 'rsyncd.pid')}\nuse chroot = no\n[base]\npath = ${node.base}\nread only = no\nuid = root\ngid = root\n`);
+    nsSpawn(node.ns, 'rsync', '--daemon', '--no-detach', `--config=${join(node.dir, 'rsyncd.conf')}`, `--address=${node.address}`);
+  }
+  await sleep(500);
+  for (const n of sizes) {
+    clearMembers();
+    const script = nodes.slice(1, n + 1).map((node) => `rsync -a ${join(nodes[0].base, 'tree')} rsync://${node.address}/base/`).join(' && ');
+    const start = process.hrtime.bigint();
+    nsExec(nodes[0].ns, 'sh', '-c', script);
+    results['rsync loop'][n] = Number(process.hrtime.bigint() - start) / 1e6;
+    if (!existsSync(join(nodes[n].base, 'tree'))) throw new Error('rsync did not copy');
+  }
+
+  console.log(`\nbench/multicast: ${values.mb} MB in ${values.files} files, members ${sizes.join(', ')} (network namespaces on one bridge, MTU ${values.mtu})`);
+  for (const line of details) console.log(`  ${line}`);
+  console.log(`\n| method | ${sizes.map((n) => `time(${n})`).join(' | ')} | time(${maxMembers})/time(${sizes[0]}) |`);
+  console.log(`| --- | ${sizes.map(() => '---').join(' | ')} | --- |`);
+  for (const [method, times] of Object.entries(results)) {
+    console.log(`| ${method} | ${sizes.map((n) => `${(times[n] / 1000).toFixed(2)}s`).join(' | ')} | ${(times[maxMembers] / times[sizes[0]]).toFixed(2)} |`);
+  }
+  const fastest = Object.entries(results).sort((a, b) => a[1][maxMembers] - b[1][maxMembers])[0][0];
+  console.log(`\nfastest at ${maxMembers} members: ${fastest}`);
+} finally {
+  cleanup();
+}

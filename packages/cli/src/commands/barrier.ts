@@ -1,0 +1,48 @@
+import { Command, Option } from 'clipanion';
+import * as t from 'typanion';
+import type { LockstepContext } from '../context.js';
+import { clientOptions, connectFromOptions } from './coordinator.js';
+
+/** `lockstep barrier NAME COUNT`: waits until COUNT participants arrived, then all go on. */
+export class BarrierCommand extends Command<LockstepContext> {
+  static override paths = [['barrier']];
+
+  static override usage = Command.Usage({
+    category: 'Coordination',
+    description: 'wait until COUNT participants reached a named barrier (dissem)',
+    details: `
+      dissem's \`barrier NAME COUNT\`: blocks until \`COUNT\` clients arrived at this generation of the barrier, then all of them return together. The name can be reused: the next arrival after a release opens the next generation. Prints the generation that fired.
+
+      Fails fast with \`LS5004\` (exit 1) when the arrival's \`COUNT\` disagrees with the current generation's (nobody else is released), or when another participant left before the barrier fired (its process died, its wait timed out): waiting for it would be waiting forever.
+    `,
+    examples: [
+      ['Wait for two machines', '$0 barrier BR001 2'],
+      ['Give up after a minute', '$0 barrier ready 3 --timeout 1m'],
+    ],
+  });
+
+  name = Option.String({ name: 'NAME' });
+  count = Option.String({ name: 'COUNT', validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]) });
+  timeout = clientOptions.duration('--timeout,-t', 'give up waiting after this long (exit 1, LS5003)');
+  coordinator = clientOptions.coordinator();
+  token = clientOptions.token();
+  tokenFile = clientOptions.tokenFile();
+  discover = clientOptions.discover();
+  iface = clientOptions.iface();
+  lifespan = clientOptions.lifespan();
+  connectTimeout = clientOptions.connectTimeout();
+
+  override async execute(): Promise<number> {
+    const { client, lib } = await connectFromOptions(this.context, this, 'barrier');
+    try {
+      const { generation } = await client.barrier(this.name, this.count, {
+        signal: this.context.signal,
+        ...(this.timeout === undefined ? {} : { timeoutMs: lib.parseDuration(this.timeout) }),
+      });
+      this.context.stdout.write(`${generation}\n`);
+      return 0;
+    } finally {
+      await client.dispose();
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BaseContext } from 'clipanion';
+import type { PluginHost } from '@lockstep/core';
+
+/**
+ * What every lockstep command sees instead of `process`: its working directory, environment,
+ * streams, and the plugin host. Only `main.ts` builds one from `process`; tests build one from
+ * `PassThrough` streams (see `@lockstep/testing`'s `runCli`).
+ */
+export interface LockstepContext extends BaseContext {
+  /** Directory relative paths on the command line resolve against. */
+  cwd: string;
+  /** Environment: `CI`, `NO_COLOR`, and `${{ env.X }}` in playbooks. */
+  env: Record<string, string | undefined>;
+  /**
+   * Aborts when the user interrupts (first Ctrl-C). Commands pass it to the runner, which
+   * disposes what the run holds and returns `interrupted`.
+   */
+  signal: AbortSignal;
+  /**
+   * The plugin host, discovered on first call (workspace `plugins/`, `node_modules`), then
+   * cached. Commands that never need plugins never pay for discovering them.
+   */
+  plugins(): Promise<PluginHost>;
+}
+
+/** What {@link createContext} needs; everything else gets a default. */
+export interface ContextOptions {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Colour depth of stdout (1 = no colour). Default 1. */
+  colorDepth?: number;
+  signal?: AbortSignal;
+  /** Extra plugin directories to discover besides the workspace and node_modules. */
+  pluginDirs?: string[];
+}
+
+/**
+ * Builds a {@link LockstepContext} with a lazily discovered plugin host.
+ *
+ * @param options streams, cwd and environment of the invocation
+ * @returns the context to pass to `runCli`
+ */
+export function createContext(options: ContextOptions): LockstepContext {
+  let host: Promise<PluginHost> | undefined;
+  return {
+    cwd: options.cwd,
+    env: options.env,
+    stdin: options.stdin as BaseContext['stdin'],
+    stdout: options.stdout as BaseContext['stdout'],
+    stderr: options.stderr as BaseContext['stderr'],
+    colorDepth: options.colorDepth ?? 1,
+    signal: options.signal ?? new AbortController().signal,
+    plugins() {
+      host ??= import('./lazy/core.js').then(({ PluginHost }) =>
+        PluginHost.discover({ cwd: options.cwd, dirs: options.pluginDirs, builtinDirs: builtinPluginDirs() }),
+      );
+      return host;
+    },
+  };
+}
+
+/**
+ * The plugins that ship with the CLI (`run`), found next to it, so playbooks work in any
+ * directory, not only inside a workspace that installs them.
+ *
+ * @returns their absolute directories
+ */
+export function builtinPluginDirs(): string[] {
+  return [dirname(fileURLToPath(import.meta.resolve('@lockstep/plugin-run/package.json')))];
+}

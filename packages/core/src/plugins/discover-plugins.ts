@@ -1,0 +1,101 @@
+import { readdir, readFile, realpath } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+/** Where a candidate plugin directory was found; earlier sources win when names collide. */
+export type PluginSource = 'path' | 'builtin' | 'workspace' | 'node_modules';
+
+/** A directory that may hold a plugin, before its manifest is read. */
+export interface PluginCandidate {
+  dir: string;
+  source: PluginSource;
+}
+
+/**
+ * Finds the root of the Yarn/npm workspace containing `cwd`: the nearest ancestor whose
+ * package.json has a `workspaces` field.
+ *
+ * @param cwd where to start
+ * @returns the root directory, or undefined outside a workspace
+ */
+export async function findWorkspaceRoot(cwd: string): Promise<string | undefined> {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const pkg = await readJson(join(dir, 'package.json'));
+    if (pkg && typeof pkg === 'object' && 'workspaces' in pkg) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Lists the directories that may hold plugins, without importing anything: the workspace's
+ * `plugins/*`, and packages in `node_modules` (top-level and scoped) whose package.json has a
+ * `lockstep` key, from `cwd` up to the workspace root (or the filesystem root outside one).
+ *
+ * @param cwd where discovery starts
+ * @returns candidates, workspace plugins first, deduplicated by real path
+ */
+export async function discoverPluginDirs(cwd: string): Promise<PluginCandidate[]> {
+  const root = await findWorkspaceRoot(cwd);
+  const candidates: PluginCandidate[] = [];
+  if (root) {
+    for (const name of await listDir(join(root, 'plugins'))) {
+      const dir = join(root, 'plugins', name);
+      if (await readJson(join(dir, 'package.json'))) candidates.push({ dir, source: 'workspace' });
+    }
+  }
+  const stop = root ?? '/';
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    candidates.push(...(await scanNodeModules(join(dir, 'node_modules'))));
+    if (dir === stop || dirname(dir) === dir) break;
+  }
+  return dedupeByRealPath(candidates);
+}
+
+/**
+ * Removes candidates that point at the same directory (a workspace plugin is also symlinked
+ * into node_modules), keeping the first.
+ *
+ * @param candidates in priority order
+ * @returns the candidates with unique real paths
+ */
+export async function dedupeByRealPath(candidates: PluginCandidate[]): Promise<PluginCandidate[]> {
+  const seen = new Set<string>();
+  const result: PluginCandidate[] = [];
+  for (const candidate of candidates) {
+    const real = await realpath(candidate.dir).catch(() => resolve(candidate.dir));
+    if (seen.has(real)) continue;
+    seen.add(real);
+    result.push(candidate);
+  }
+  return result;
+}
+
+async function scanNodeModules(nodeModules: string): Promise<PluginCandidate[]> {
+  const found: PluginCandidate[] = [];
+  for (const name of await listDir(nodeModules)) {
+    if (name.startsWith('.')) continue;
+    const dirs = name.startsWith('@')
+      ? (await listDir(join(nodeModules, name))).map((child) => join(nodeModules, name, child))
+      : [join(nodeModules, name)];
+    for (const dir of dirs) {
+      const pkg = await readJson(join(dir, 'package.json'));
+      if (pkg && typeof pkg === 'object' && 'lockstep' in pkg) found.push({ dir, source: 'node_modules' });
+    }
+  }
+  return found;
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch {
+    return [];
+  }
+}
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}

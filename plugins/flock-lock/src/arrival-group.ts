@@ -1,0 +1,138 @@
+import { toDisposable } from '@lockstep/core';
+import type { StepContext } from '@lockstep/core';
+
+/** One node's step waiting to act together with the other nodes of its phase. */
+export interface Arrival<Args> {
+  readonly args: Args;
+  readonly context: StepContext;
+}
+
+/** What the group's work settles to for one node: a value or that node's own failure. */
+export type MemberResult<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+/** Options of {@link joinArrivalGroup}. */
+export interface JoinOptions<Args, R> {
+  /** Names the step type, so that two plugins' groups never meet. */
+  kind: string;
+  /**
+   * Runs once per group with every node that arrived, and settles each node's result. A throw
+   * fails every member with the same error.
+   */
+  work: (members: readonly Arrival<Args>[]) => Promise<ReadonlyMap<string, MemberResult<R>>>;
+  /**
+   * How long a group waits for the next node of the phase after the last one arrived, before it
+   * starts with those present (nodes held back by `forks` or `serial` then form a later group).
+   */
+  graceMs?: number;
+}
+
+interface OpenGroup<Args, R> {
+  key: string;
+  members: Arrival<Args>[];
+  waiters: Map<string, { resolve: (value: R) => void; reject: (error: unknown) => void }>;
+  /** Subscriptions that only matter until the group starts. */
+  listeners: Array<{ dispose(): void }>;
+  timer: NodeJS.Timeout | undefined;
+  started: boolean;
+  options: JoinOptions<Args, R>;
+}
+
+/** `run\0kind\0phase\0occurrence` -> the group the nodes of that phase join right now. */
+const open = new Map<string, OpenGroup<unknown, unknown>>();
+/** `run\0kind\0phase\0node` -> how many times that node reached a step of this kind in the phase. */
+const occurrences = new Map<string, number>();
+const cleanupRegistered = new Set<string>();
+
+/**
+ * Joins the node of `context` to the group of nodes of its phase that reach the same step
+ * (the n-th step of this kind on each node meets the n-th on the others). The group's work runs
+ * once, when every node of the phase that has not failed has arrived, or `graceMs` after the
+ * last arrival; each node then gets its own result. Step handlers run per node in the runner's
+ * process, so a module-level registry is shared by every node of a run.
+ *
+ * @param args this node's validated arguments
+ * @param context this node's step context
+ * @param options the step kind and the group's work
+ * @returns this node's result
+ * @throws whatever the work settled for this node, or the abort reason if the step is aborted
+ *   before the group starts
+ */
+export function joinArrivalGroup<Args, R>(args: Args, context: StepContext, options: JoinOptions<Args, R>): Promise<R> {
+  const { run, phase, node } = context;
+  const base = `${run.id}\0${options.kind}\0${phase.name}`;
+  if (!cleanupRegistered.has(run.id)) {
+    cleanupRegistered.add(run.id);
+    run.subscriptions.push(toDisposable(() => forgetRun(run.id)));
+  }
+  const countKey = `${base}\0${node.name}`;
+  const occurrence = (occurrences.get(countKey) ?? 0) + 1;
+  occurrences.set(countKey, occurrence);
+  const key = `${base}\0${occurrence}`;
+  let group = open.get(key) as OpenGroup<Args, R> | undefined;
+  if (!group) {
+    group = { key, members: [], waiters: new Map(), listeners: [], timer: undefined, started: false, options };
+    open.set(key, group as OpenGroup<unknown, unknown>);
+  }
+  const current = group;
+  return new Promise<R>((resolve, reject) => {
+    if (context.signal.aborted) {
+      reject(context.signal.reason);
+      return;
+    }
+    current.members.push({ args, context });
+    current.waiters.set(node.name, { resolve, reject });
+    const onAbort = (): void => {
+      if (current.started) return;
+      current.members = current.members.filter((member) => member.context !== context);
+      current.waiters.delete(node.name);
+      reject(context.signal.reason);
+      maybeStart(current);
+    };
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    current.listeners.push({ dispose: () => context.signal.removeEventListener('abort', onAbort) });
+    current.listeners.push(phase.onDidFailNode(() => maybeStart(current)));
+    maybeStart(current);
+  });
+}
+
+/** Starts the group when every live node of the phase is in, else (re)arms the grace timer. */
+function maybeStart<Args, R>(group: OpenGroup<Args, R>): void {
+  if (group.started) return;
+  clearTimeout(group.timer);
+  const first = group.members[0];
+  if (!first) return;
+  const { phase } = first.context;
+  const failed = new Set(phase.failedNodes());
+  const arrived = new Set(group.members.map((member) => member.context.node.name));
+  if (phase.nodes.every((name) => failed.has(name) || arrived.has(name))) start(group);
+  else group.timer = setTimeout(() => start(group), group.options.graceMs ?? 3000);
+}
+
+function start<Args, R>(group: OpenGroup<Args, R>): void {
+  if (group.started) return;
+  group.started = true;
+  clearTimeout(group.timer);
+  for (const listener of group.listeners.splice(0)) listener.dispose();
+  // Late arrivals with the same occurrence (held back by forks or serial) form a new group.
+  if (open.get(group.key) === (group as OpenGroup<unknown, unknown>)) open.delete(group.key);
+  group.options.work([...group.members]).then(
+    (results) => {
+      for (const [name, waiter] of group.waiters) {
+        const result = results.get(name);
+        if (!result) waiter.reject(new Error(`internal: no result for node ${name}`));
+        else if (result.ok) waiter.resolve(result.value);
+        else waiter.reject(result.error);
+      }
+    },
+    (error: unknown) => {
+      for (const waiter of group.waiters.values()) waiter.reject(error);
+    },
+  );
+}
+
+function forgetRun(runId: string): void {
+  cleanupRegistered.delete(runId);
+  for (const map of [open, occurrences] as Map<string, unknown>[]) {
+    for (const key of map.keys()) if (key.startsWith(`${runId}\0`)) map.delete(key);
+  }
+}

@@ -66,7 +66,7 @@ try {
     before: () => {
       cpDir = mkdtempSync(join(work, 'cp-'));
     },
-    env: { ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_SSH_CONTROL_PATH_DIR: cpDir, ANSIBLE_CONFIG: '/dev/null' },
+    env: { ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_SSH_CONTROL_PATH_DIR: cpDir, ANSIBLE_LOCALHOST_WARNING: 'False', ANSIBLE_INVENTORY_UNPARSED_WARNING: 'False' },
   });
 
   // parallel-ssh (Debian's pssh).

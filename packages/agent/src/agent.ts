@@ -78,6 +78,7 @@ export class Agent {
     this.members.onDidJoin((m) => this.#onDidLog.fire(`member ${m.name} (${m.address}) joined`));
     this.members.onDidLeave(({ member, reason }) => this.#onDidLog.fire(`member ${member.name} (${member.address}) dropped: ${reason}`));
     this.#socket.onDidReceive((message) => {
+      this.members.touch(String(message.header.from));
       if (message.type === 'announce') {
         // Answer a newcomer at once so it learns the group without waiting a full interval.
         if (this.members.heard(message.header as unknown as Announcement)) void this.#announce();

@@ -29,6 +29,6 @@ export { latencyStats, scaleStats, formatMs } from './ring/latency-stats.js';
 export type { LatencyStats } from './ring/latency-stats.js';
 export { normalizeRingConfig } from './ring/ring-coordinator.js';
 export type { RingConfig } from './ring/ring-coordinator.js';
-export { bundlePath } from './bundle-path.js';
+export { bundlePath, localAgentScript } from './bundle-path.js';
 export { resolveAgentControl } from './control/resolve-control.js';
 export { requestAgentOnNode } from './control/request-on-node.js';

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Playbook, PluginHost } from '@lockstep/core';
 import type { LockstepContext } from './context.js';
 
@@ -18,7 +17,8 @@ export async function loadPlaybookFor(
   vars: Record<string, string> = {},
 ): Promise<{ playbook: Playbook; host: PluginHost }> {
   const [{ loadPlaybook }, host] = await Promise.all([import('./lazy/core.js'), context.plugins()]);
-  const playbook = await loadPlaybook(resolve(context.cwd, file), {
+  const playbook = await loadPlaybook(file, {
+    cwd: context.cwd,
     catalog: async (dirs) => {
       await host.addPluginDirs(dirs);
       return host.catalog();

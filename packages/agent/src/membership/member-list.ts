@@ -81,6 +81,16 @@ export class MemberList {
     return !known;
   }
 
+  /**
+   * Notes that a member was heard from (any sealed message it sent proves it alive: under a
+   * flood of data its announcements may be the datagrams a full socket buffer drops).
+   * @param id the member's id
+   */
+  touch(id: string): void {
+    const member = this.#members.get(id);
+    if (member) member.lastSeen = this.#now();
+  }
+
   /** Drops members silent for longer than the timeout. */
   expire(): void {
     const now = this.#now();

@@ -30,6 +30,13 @@ const IN_FLIGHT = 64;
  */
 const FILES_IN_FLIGHT = 4;
 
+/** Chunks grow up to this many times the frame-sized chunk, and never past MAX_CHUNK_BYTES. */
+const MAX_CHUNK_SCALE = 16;
+const MAX_CHUNK_BYTES = 24 * 1024;
+
+/** The adapted rate never drops below this (bytes/s): random loss is not always congestion. */
+const MIN_RATE = 4 * 1024 * 1024;
+
 interface Reply {
   type: string;
   header: Record<string, unknown>;
@@ -41,6 +48,7 @@ interface FileState {
   fid: number;
   path: string;
   chunks: number;
+  chunkBytes: number;
   inbox: Map<string, Reply>;
   resend: Set<number>;
   wake: () => void;
@@ -53,8 +61,8 @@ interface FileState {
  * with NACK bitmaps (only those chunks are sent again) or DONE with their checksum. A member
  * that stops answering, or stops making progress, for `maxRetries` rounds, or that drops out of
  * the member list, is marked failed with the reason and left out of the rest of the push.
- * Up to {@link FILES_IN_FLIGHT} files travel at once; a directory (whose time must be set after
- * its contents) and a delete list wait for everything before them.
+ * Up to {@link FILES_IN_FLIGHT} files travel at once; delete lists and then directories (whose
+ * times must be set after their contents) go last, one at a time.
  */
 export class PushSession {
   readonly id = randomBytes(4).toString('hex');
@@ -66,8 +74,13 @@ export class PushSession {
   #fid = 0;
   #bytes = 0;
   #repaired = 0;
-  #sentBytes = 0;
   #startedAt = 0;
+  /** Current send rate (bytes/s); adapted to what members lose, capped by `--bwlimit`. */
+  #rate = Infinity;
+  /** When the next datagram may go, for pacing (ms, performance clock). */
+  #nextSendAt = 0;
+  /** Chunks are `chunkBytes` × this: grown while members lose nothing, reset on loss. */
+  #chunkScale = 1;
 
   /**
    * @param socket group socket
@@ -121,10 +134,13 @@ export class PushSession {
     const unknown = missing.map((name): MemberOutcome => ({ id: '', name, address: '', status: 'failed', sent: 0, unchanged: 0, error: 'not a live member', deleted: [] }));
     const running = new Set<Promise<void>>();
     let failure: unknown;
-    for (const [order, item] of entries.entries()) {
+    // Files and symlinks first, several at a time; then delete lists; then directories, one at a
+    // time and deepest first, so their times are set after everything inside them has landed.
+    const rank = (kind: string) => (kind === 'dir' ? 2 : kind === 'prune' ? 1 : 0);
+    const ordered = [...entries.entries()].sort(([a, x], [b, y]) => rank(x.entry.kind) - rank(y.entry.kind) || a - b);
+    for (const [order, item] of ordered) {
       if (failure) break;
       this.#options.signal.throwIfAborted();
-      // Directories and delete lists go after everything before them has landed.
       if (item.entry.kind === 'dir' || item.entry.kind === 'prune') await Promise.all(running);
       while (running.size >= FILES_IN_FLIGHT) await Promise.race(running);
       const live = [...this.#outcomes.values()].filter((o) => o.status === 'ok').map((o) => o.id);
@@ -172,8 +188,9 @@ export class PushSession {
   async #sendEntry(item: SourceEntry, targets: string[], plan: Array<PushReport['plan'][number] & { order: number }>, order: number): Promise<void> {
     const { entry } = item;
     if (entry.kind === 'file' && typeof item.source === 'string') entry.sha256 = await sha256File(item.source);
-    const chunks = entry.kind === 'file' || entry.kind === 'prune' ? Math.max(1, Math.ceil(entry.size / this.#options.chunkBytes)) : 0;
-    const file: FileState = { fid: ++this.#fid, path: entry.path, chunks, inbox: new Map(), resend: new Set(), wake: () => undefined, pending: targets.length };
+    const chunkBytes = this.#chunkBytes();
+    const chunks = entry.kind === 'file' || entry.kind === 'prune' ? Math.max(1, Math.ceil(entry.size / chunkBytes)) : 0;
+    const file: FileState = { fid: ++this.#fid, path: entry.path, chunks, chunkBytes, inbox: new Map(), resend: new Set(), wake: () => undefined, pending: targets.length };
     this.#files.set(file.fid, file);
     try {
       await this.#transfer(item, file, targets, plan, order);
@@ -184,8 +201,9 @@ export class PushSession {
 
   async #transfer(item: SourceEntry, file: FileState, targets: string[], plan: Array<PushReport['plan'][number] & { order: number }>, order: number): Promise<void> {
     const { entry } = item;
-    const open = { sid: this.id, fid: file.fid, entry, dry: this.#options.dryRun, checksum: this.#options.checksum, chunkBytes: this.#options.chunkBytes, chunks: file.chunks };
+    const open = { sid: this.id, fid: file.fid, entry, dry: this.#options.dryRun, checksum: this.#options.checksum, chunkBytes: file.chunkBytes, chunks: file.chunks };
 
+    const t0 = performance.now();
     // 1. OPEN until every target has answered whether it needs the entry.
     const acks = await this.#rounds(file, targets, (pending) => this.#socket.send('open', { ...open, targets: pending }), (reply) => reply.type === 'openAck', 'the announcement of');
     const need: string[] = [];
@@ -207,12 +225,13 @@ export class PushSession {
     const fd = typeof item.source === 'string' ? openSync(item.source, 'r') : undefined;
     try {
       // Files are read a block of chunks at a time: one read(2) per ~1 MB, not per datagram.
-      const blockBytes = this.#options.chunkBytes * Math.max(1, Math.floor((1 << 20) / this.#options.chunkBytes));
+      const chunkBytes = file.chunkBytes;
+      const blockBytes = chunkBytes * Math.max(1, Math.floor((1 << 20) / chunkBytes));
       let block = Buffer.alloc(0);
       let blockStart = -1;
       const read = (seq: number): Buffer => {
-        const start = seq * this.#options.chunkBytes;
-        const length = Math.max(0, Math.min(this.#options.chunkBytes, entry.size - start));
+        const start = seq * chunkBytes;
+        const length = Math.max(0, Math.min(chunkBytes, entry.size - start));
         if (fd === undefined) return (item.source as Buffer).subarray(start, start + length);
         if (blockStart < 0 || start < blockStart || start + length > blockStart + block.length) {
           blockStart = start - (start % blockBytes);
@@ -221,8 +240,13 @@ export class PushSession {
         }
         return block.subarray(start - blockStart, start - blockStart + length);
       };
+      const passStarted = performance.now();
+      const t1 = passStarted;
       await this.#sendChunks(file, Array.from({ length: file.chunks }, (_, i) => i), read);
+      const passMs = performance.now() - passStarted;
       this.#bytes += entry.size;
+      let firstRound = true;
+      const t2 = performance.now();
 
       // 3. END until every member confirms; resend what NACKs name.
       const done = await this.#rounds(
@@ -239,7 +263,14 @@ export class PushSession {
         },
         (reply) => reply.type === 'done',
         'the transfer of',
+        (replies) => {
+          if (!firstRound) return;
+          firstRound = false;
+          const lost = Math.max(0, ...[...replies.values()].filter((r) => r.type === 'nack').map((r) => Number(r.header.missing) || 0));
+          this.#adapt(lost / file.chunks, entry.size, passMs);
+        },
       );
+      (await import('node:fs')).appendFileSync('/tmp/lsdebug.log', `${(t0 - this.#startedAt).toFixed(0)} ${entry.path} chunk ${file.chunkBytes} rate ${this.#rate} open ${(t1-t0).toFixed(0)} data ${(t2-t1).toFixed(0)} end ${(performance.now()-t2).toFixed(0)}\n`);
       for (const [id, reply] of done) {
         const outcome = this.#outcomes.get(id)!;
         if (reply.header.ok !== true) this.#fail(id, `${entry.path}: ${String(reply.header.error ?? 'failed')}`);
@@ -256,7 +287,14 @@ export class PushSession {
    * (sooner when all answered). A member silent, or without progress, for `maxRetries`
    * rounds fails, as does one that leaves the member list or failed elsewhere in the push.
    */
-  async #rounds(file: FileState, targets: string[], ask: (pending: string[]) => Promise<void>, final: (reply: Reply) => boolean, what: string): Promise<Map<string, Reply>> {
+  async #rounds(
+    file: FileState,
+    targets: string[],
+    ask: (pending: string[]) => Promise<void>,
+    final: (reply: Reply) => boolean,
+    what: string,
+    onRound?: (replies: Map<string, Reply>) => void,
+  ): Promise<Map<string, Reply>> {
     const results = new Map<string, Reply>();
     const stalls = new Map<string, number>(targets.map((id) => [id, 0]));
     const best = new Map<string, number>();
@@ -267,6 +305,7 @@ export class PushSession {
       file.pending = pending.length;
       await ask(pending);
       await this.#waitFor(file, () => pending.every((id) => file.inbox.has(id)), this.#options.retryIntervalMs);
+      onRound?.(file.inbox);
       const next: string[] = [];
       for (const id of pending) {
         const reply = file.inbox.get(id);
@@ -298,7 +337,32 @@ export class PushSession {
     return results;
   }
 
-  /** Multicasts chunks, paced by `--bwlimit`, with a bounded number of sends in flight. */
+  /**
+   * The chunk size for the next file. On a clean network chunks grow past the MTU (the kernel
+   * fragments them): each datagram costs a system call and a seal on the sender and an open on
+   * every member, so fewer, bigger datagrams are what makes a push fast. Any loss sends the size
+   * back to what fits one frame, since a lost fragment loses the whole datagram.
+   */
+  #chunkBytes(): number {
+    return Math.min(MAX_CHUNK_BYTES, this.#options.chunkBytes * this.#chunkScale);
+  }
+
+  /**
+   * Adapts the chunk size and the send rate after a file's first pass. Rate, AIMD-style: when the worst member lost more
+   * than 2% of the chunks (a full socket buffer, a slow disk or CPU), the rate drops to 70% of
+   * what the pass achieved; otherwise it grows by a quarter, up to `--bwlimit`. Members that
+   * keep up are never slowed for long; one that cannot is still named, not waited for forever.
+   */
+  #adapt(lostFraction: number, bytes: number, passMs: number): void {
+    if (lostFraction > 0.01) this.#chunkScale = 1;
+    else if (lostFraction === 0 && bytes >= 256 * 1024) this.#chunkScale = Math.min(this.#chunkScale * 2, MAX_CHUNK_SCALE);
+    if (bytes < 64 * 1024 || passMs <= 0) return;
+    const achieved = (bytes / passMs) * 1000;
+    if (lostFraction > 0.02) this.#rate = Math.max(MIN_RATE, Math.min(this.#rate, achieved) * 0.7);
+    else if (Number.isFinite(this.#rate)) this.#rate = this.#rate * 1.25 > achieved * 4 ? Infinity : this.#rate * 1.25;
+  }
+
+  /** Multicasts chunks, paced by the adapted rate and `--bwlimit`, with a bounded number of sends in flight. */
   async #sendChunks(file: FileState, seqs: number[], read: (seq: number) => Buffer): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     for (const seq of seqs) {
@@ -308,10 +372,11 @@ export class PushSession {
       inFlight.add(sent);
       void sent.then(() => inFlight.delete(sent));
       if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
-      this.#sentBytes += body.length;
-      if (this.#options.bwlimit > 0) {
-        const ahead = this.#sentBytes / this.#options.bwlimit - (performance.now() - this.#startedAt) / 1000;
-        if (ahead > 0.002) await new Promise((resolve) => setTimeout(resolve, ahead * 1000));
+      const rate = Math.min(this.#rate, this.#options.bwlimit > 0 ? this.#options.bwlimit : Infinity);
+      if (Number.isFinite(rate)) {
+        const now = performance.now();
+        this.#nextSendAt = Math.max(this.#nextSendAt, now - 5) + (body.length / rate) * 1000;
+        if (this.#nextSendAt - now > 2) await new Promise((resolve) => setTimeout(resolve, this.#nextSendAt - now));
       }
     }
     await Promise.all(inFlight);

@@ -15,7 +15,7 @@ export function parseControlAddress(text: string): ControlAddress {
   if (text.startsWith('unix:') && text.length > 5) return { kind: 'unix', path: text.slice(5) };
   if (text.startsWith('/')) return { kind: 'unix', path: text };
   const match = /^tcp:(.+):(\d{1,5})$/.exec(text);
-  if (match && Number(match[2]) > 0 && Number(match[2]) < 65536) return { kind: 'tcp', host: match[1]!, port: Number(match[2]) };
+  if (match && Number(match[2]) < 65536) return { kind: 'tcp', host: match[1]!, port: Number(match[2]) };
   throw new TypeError(`control address must be unix:PATH or tcp:HOST:PORT, received ${JSON.stringify(text)}`);
 }
 

@@ -38,7 +38,7 @@ beforeAll(async () => {
   const key = join(lab.dir, 'key');
   keyFile = key;
   writeFileSync(key, randomBytes(32).toString('hex'));
-  const args = (agentArgs = ['--key', key, '--announce-interval', '300ms', '--member-timeout', '3s', '--retry-interval', '100ms', '--max-retries', '20']);
+  const args = (agentArgs = ['--key', key, '--announce-interval', '300ms', '--member-timeout', '5s', '--retry-interval', '100ms', '--max-retries', '30']);
   agents = await Promise.all(lab.nodes.map((node) => lab.startAgent(node, args)));
   [sender, ...members] = agents as [LabAgent, ...LabAgent[]];
   await waitForMembers(sender, 4);

@@ -6,7 +6,6 @@
  */
 export { connectCoordinator, TcpCoordinatorClient, parseAddress } from './tcp-client.js';
 export type { ConnectCoordinatorOptions } from './tcp-client.js';
-export { discoverCoordinator, parseDiscoveryEndpoint } from './discovery.js';
 export type { DiscoveryEndpoint } from './discovery.js';
 export { CoordinatorError } from './coordinator-error.js';
 export { capacityOf } from './names.js';

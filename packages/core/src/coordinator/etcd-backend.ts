@@ -236,8 +236,10 @@ export class EtcdBackend implements CoordinatorBackend {
   #retryable(error: unknown): boolean {
     if (!(error instanceof Error)) return false;
     if (this.#isRecoverable(error)) return true;
+    // cockatiel's open circuit breaker (every endpoint recently failed): try again after the backoff.
+    if ((error as { isBrokenCircuitError?: boolean }).isBrokenCircuitError) return true;
     const text = `${error.name} ${error.message}`;
-    return /BrokenCircuit|No connection established|ECONNREFUSED|keepalive stream|did not answer a keepalive|etcdserver: (leader changed|no leader|request timed out|too many requests|not capable)/.test(text);
+    return /circuit breaker is open|No connection established|ECONNREFUSED|keepalive stream|did not answer a keepalive|etcdserver: (leader changed|no leader|request timed out|too many requests|not capable)/.test(text);
   }
 
   /** Runs `attempt`, retrying retryable failures with backoff (50 ms doubling to 1 s) until `timeoutMs`. */

@@ -8,7 +8,7 @@ export interface EtcdBackendOptions {
   tls?: { ca?: string; cert?: string; key?: string };
   /** How long one operation keeps retrying across endpoints before it fails. Default 10 s. */
   requestTimeoutMs?: number;
-  /** How long {@link EtcdBackend.connect} waits for a first answer. Default 5 s. */
+  /** How long {@link EtcdBackend.connect} waits for a first answer. Default 10 s. */
   dialTimeoutMs?: number;
 }
 
@@ -49,7 +49,7 @@ export function normalizeEtcdBackendOptions(raw: EtcdBackendOptions): Normalized
   if (typeof prefix !== 'string' || prefix === '') throw new TypeError(`etcd prefix must be a non-empty string, got ${describe(raw.prefix)}`);
   if (!prefix.endsWith('/')) prefix += '/';
   const requestTimeoutMs = raw.requestTimeoutMs ?? 10_000;
-  const dialTimeoutMs = raw.dialTimeoutMs ?? 5_000;
+  const dialTimeoutMs = raw.dialTimeoutMs ?? 10_000;
   for (const [name, value] of [
     ['requestTimeoutMs', requestTimeoutMs],
     ['dialTimeoutMs', dialTimeoutMs],

@@ -1,6 +1,6 @@
 import { ErrorCodes } from '../errors/codes.js';
 import { CoordinatorError } from './coordinator-error.js';
-import { discoverCoordinator, parseDiscoveryEndpoint, type DiscoveryEndpoint } from './discovery.js';
+import type { DiscoveryEndpoint } from './discovery.js';
 
 /** How a command-line client finds its coordinator. */
 export interface ResolveCoordinatorOptions {
@@ -46,6 +46,8 @@ export async function resolveCoordinator(options: ResolveCoordinatorOptions): Pr
       'no coordinator address: pass --coordinator host:port, set LOCKSTEP_COORDINATOR, or use --discover 239.255.0.1:28015',
     );
   }
+  // Discovery (dgram, crypto) is loaded only when asked for: most calls have an address.
+  const { discoverCoordinator, parseDiscoveryEndpoint } = await import('./discovery.js');
   const endpoint = parseDiscoveryEndpoint(options.discover, options.interface ?? '127.0.0.1');
   const timeoutMs = options.discoverTimeoutMs ?? 1000;
   const found = await discoverCoordinator(endpoint, { token, timeoutMs });

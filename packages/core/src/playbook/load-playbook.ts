@@ -20,6 +20,8 @@ export interface LoadPlaybookOptions {
   vars?: Record<string, string>;
   /** Environment for `${{ env.X }}` (default process.env). */
   env?: Record<string, string | undefined>;
+  /** Directory a relative `file` is read from (default process.cwd()); messages keep `file` as given. */
+  cwd?: string;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface LoadPlaybookOptions {
  * const playbook = await loadPlaybook('deploy.yml', { catalog: async (dirs) => { await host.addPluginDirs(dirs); return host.catalog(); } });
  */
 export async function loadPlaybook(file: string, options: LoadPlaybookOptions): Promise<Playbook> {
-  return parsePlaybookText(await readDocumentFile(file, 'playbook'), file, options);
+  return parsePlaybookText(await readDocumentFile(path.resolve(options.cwd ?? process.cwd(), file), 'playbook'), file, options);
 }
 
 /**
@@ -52,7 +54,7 @@ export async function loadPlaybook(file: string, options: LoadPlaybookOptions): 
  */
 export async function parsePlaybookText(text: string, file: string, options: LoadPlaybookOptions): Promise<Playbook> {
   const { source, data } = await parseDocumentText(text, file, 'a playbook: a mapping with nodes: and phases:');
-  const dir = path.resolve(path.dirname(file));
+  const dir = path.resolve(options.cwd ?? process.cwd(), path.dirname(file));
   const cliVars = options.vars ?? {};
   const env = options.env ?? process.env;
   const problems: PlaybookProblem[] = [];

@@ -68,7 +68,10 @@ export interface StepNode {
 /** What a step handler gets besides its arguments. */
 export interface StepContext {
   readonly node: StepNode;
-  /** The phase: its name and its nodes, with those that already failed in it. */
+  /**
+   * The phase: its name, the nodes that go through it together (every node of the phase, or with
+   * `serial` this node's batch), and those that already failed in it.
+   */
   readonly phase: { readonly name: string; readonly nodes: readonly string[]; failedNodes(): readonly string[]; readonly onDidFailNode: Event<string> };
   /** The coordinator, scoped to this node's session. */
   readonly coordinator: CoordinatorClient;

@@ -48,7 +48,14 @@ export function startPhase(phase: PhaseSpec, index: number, deps: PhaseDeps): Ph
 
   const failed: string[] = [];
   const onDidFailNode = new EventEmitter<string>();
-  const view: PhaseView = { name: phase.name, nodes: names, failedNodes: () => [...failed], onDidFailNode: onDidFailNode.event };
+  // Steps see the nodes that go through the phase together: every node of the phase, or with
+  // `serial` the node's own batch, so a barrier's default count never waits for a later batch.
+  const viewOf = (batch: readonly string[]): PhaseView => ({
+    name: phase.name,
+    nodes: batch,
+    failedNodes: () => [...failed],
+    onDidFailNode: onDidFailNode.event,
+  });
   const timeout = new AbortController();
   const timer =
     phase.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort(new Error(`phase "${phase.name}" timed out`)), phase.timeoutMs);
@@ -66,7 +73,7 @@ export function startPhase(phase: PhaseSpec, index: number, deps: PhaseDeps): Ph
     }
   };
 
-  const runNode = async (node: NodeSpec): Promise<void> => {
+  const runNode = async (node: NodeSpec, view: PhaseView): Promise<void> => {
     // Not started before the run stopped, or left the run in an earlier `free` phase.
     if (state.stopped || state.failedNodes.has(node.name)) return;
     state.emit({ type: 'node:start', phase: phase.name, node: node.name });
@@ -102,10 +109,11 @@ export function startPhase(phase: PhaseSpec, index: number, deps: PhaseDeps): Ph
   let previousBatch: Promise<unknown> = Promise.resolve();
   for (const batch of serialBatches(names, phase.serial)) {
     const gate = previousBatch;
+    const view = viewOf(batch);
     const tasks = batch.map((name) => {
       const node = deps.nodes.get(name)!;
       const task = Promise.all([gate, deps.ready.get(name)])
-        .then(() => deps.limiter.run(() => runNode(node)))
+        .then(() => deps.limiter.run(() => runNode(node, view)))
         .catch((error: unknown) => {
           // A bug, not a step failure (those are results): the node still leaves the run cleanly.
           const reason = error instanceof Error ? error : new Error(String(error));

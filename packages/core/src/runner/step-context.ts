@@ -55,6 +55,7 @@ export function createStepContext(parts: StepContextParts): StepContext {
     env,
     run: state.scope,
     step: { id: parts.id, phase: ref.phase, index: ref.index, label: ref.label, type: ref.type },
+    output: (stream, line) => state.emit({ type: 'step:output', step: ref, stream, line }),
   };
 }
 

@@ -58,7 +58,8 @@ export class SshCommand {
     this.stderr = channel.stderr.pipe(new PidFilter((pid) => this.#onPid(pid)));
     channel.on('error', () => {}); // a broken channel shows as a null exit status
     channel.on('exit', (code: number | null, signal?: string) => {
-      this.#status = { exitCode: code ?? null, signal: signal ? `SIG${signal}` : null };
+      // ssh2 reports `SIGTERM` for OpenSSH's `TERM`; normalize either way.
+      this.#status = { exitCode: code ?? null, signal: signal ? `SIG${signal.replace(/^SIG/, '')}` : null };
     });
     this.closed = new Promise((resolve) =>
       channel.once('close', () => {

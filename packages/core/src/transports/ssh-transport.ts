@@ -9,13 +9,13 @@ import { EventEmitter, type Event } from '../event.js';
 import type { NodeSpec } from '../playbook/model.js';
 import { LineSplitter, stripFinalNewline } from './line-splitter.js';
 import { DEFAULT_MAX_SESSIONS, SessionSlots } from './session-slots.js';
-import { buildRemoteScript, shellQuote } from './shell-quote.js';
+import { remoteCommandLine, SshCommand } from './ssh-command.js';
 import { connectSsh } from './ssh-connect.js';
 import { resolveSshTarget, type SshTarget } from './ssh-target.js';
 import type { ExecOptions, ExecResult, ExposedPort, RemoteProcess, Transport } from './transport.js';
 
-/** How long an aborted or killed command may take to exit after SIGTERM before SIGKILL and closing its channel. */
-export const SSH_KILL_GRACE_MS = 2000;
+/** How often a refused channel open is retried (about 3 s in all). */
+const OPEN_RETRIES = 15;
 
 /** Tuning of {@link SshTransport}; the defaults are what a run uses. */
 export interface SshTransportOptions {
@@ -26,8 +26,6 @@ export interface SshTransportOptions {
   /** Environment for `SSH_AUTH_SOCK` (default `process.env`). */
   env?: NodeJS.ProcessEnv;
 }
-
-type ExitStatus = { exitCode: number | null; signal: string | null };
 
 /**
  * The `ssh` transport: one ssh2 connection per node for the whole run, one channel per command.
@@ -98,46 +96,44 @@ export class SshTransport implements Transport {
     const client = this.#readyClient();
     const { signal, onLine } = options;
     signal?.throwIfAborted();
-    const script = remoteCommand(command, options, this.node.workdir);
+    const line = remoteCommandLine(command, this.#where(options));
     const release = await this.#slots.acquire(signal);
     const started = Date.now();
     try {
-      const channel = await this.#openExec(client, script);
-      if (channel === undefined) return { exitCode: null, signal: null, stdout: '', stderr: '', durationMs: Date.now() - started };
-      return await new Promise<ExecResult>((resolve, reject) => {
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        const lines = onLine && { stdout: new LineSplitter((l) => onLine('stdout', l)), stderr: new LineSplitter((l) => onLine('stderr', l)) };
-        channel.on('data', (chunk: Buffer) => {
-          out.push(chunk);
-          lines?.stdout.push(chunk);
-        });
-        channel.stderr.on('data', (chunk: Buffer) => {
-          err.push(chunk);
-          lines?.stderr.push(chunk);
-        });
-        const status = watchExit(channel);
-        const stopAbort = abortOnSignal(channel, signal);
-        channel.on('close', () => {
-          stopAbort();
-          const finish = () => {
-            lines?.stdout.end();
-            lines?.stderr.end();
-            if (signal?.aborted) return reject(signal.reason);
-            resolve({
-              ...status(),
-              stdout: stripFinalNewline(Buffer.concat(out).toString('utf8')),
-              stderr: stripFinalNewline(Buffer.concat(err).toString('utf8')),
-              durationMs: Date.now() - started,
-            });
-          };
-          // stderr's last chunks may still be queued behind stdout's end.
-          if (channel.stderr.readableEnded || channel.stderr.destroyed) finish();
-          else channel.stderr.once('end', finish).once('close', finish);
-        });
-        if (options.stdin === undefined) channel.end();
-        else channel.end(options.stdin);
-      });
+      const remote = await this.#start(client, line);
+      if (remote === undefined) return { exitCode: null, signal: null, stdout: '', stderr: '', durationMs: Date.now() - started };
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const lines = onLine && { stdout: new LineSplitter((l) => onLine('stdout', l)), stderr: new LineSplitter((l) => onLine('stderr', l)) };
+      const drained = Promise.all(
+        (['stdout', 'stderr'] as const).map(
+          (name) =>
+            new Promise<void>((resolve) => {
+              const sink = name === 'stdout' ? out : err;
+              remote[name].on('data', (chunk: Buffer) => {
+                sink.push(chunk);
+                lines?.[name].push(chunk);
+              });
+              remote[name].once('end', resolve).once('close', resolve);
+            }),
+        ),
+      );
+      const onAbort = () => remote.kill('SIGTERM');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.stdin === undefined) remote.stdin.end();
+      else remote.stdin.end(options.stdin);
+      const status = await remote.closed;
+      signal?.removeEventListener('abort', onAbort);
+      await drained;
+      lines?.stdout.end();
+      lines?.stderr.end();
+      if (signal?.aborted) throw signal.reason;
+      return {
+        ...status,
+        stdout: stripFinalNewline(Buffer.concat(out).toString('utf8')),
+        stderr: stripFinalNewline(Buffer.concat(err).toString('utf8')),
+        durationMs: Date.now() - started,
+      };
     } finally {
       release();
     }
@@ -146,47 +142,43 @@ export class SshTransport implements Transport {
   /** Starts a command on its own channel with its streams open; stdin honours the channel's window. */
   spawn(command: string, options: Omit<ExecOptions, 'stdin' | 'onLine'> = {}): RemoteProcess {
     const client = this.#readyClient();
-    const script = remoteCommand(command, options, this.node.workdir);
+    const line = remoteCommandLine(command, this.#where(options));
     const stdin = new PassThrough();
     const stdout = new PassThrough();
     const stderr = new PassThrough();
-    let channel: ClientChannel | undefined;
+    let remote: (SshCommand & { stdin: ClientChannel }) | undefined;
     let pendingKill: NodeJS.Signals | undefined;
-    let stopKill = () => {};
     const kill = (name: NodeJS.Signals = 'SIGTERM') => {
-      if (channel === undefined) pendingKill = name;
-      else stopKill = signalThenClose(channel, name);
+      if (remote === undefined) pendingKill = name;
+      else remote.kill(name);
     };
-    const endStreams = () => {
-      stdout.end();
-      stderr.end();
-      stdin.resume(); // whatever the caller still writes goes nowhere, without errors
-    };
-    const exited = (async (): Promise<ExitStatus> => {
+    const exited = (async (): Promise<{ exitCode: number | null; signal: string | null }> => {
       let release: (() => void) | undefined;
       try {
         release = await this.#slots.acquire(options.signal);
-        channel = await this.#openExec(client, script);
-        if (channel === undefined) throw new Error('connection lost');
+        remote = await this.#start(client, line);
+        if (remote === undefined) throw new Error('connection lost');
       } catch {
         release?.();
-        endStreams();
+        stdout.end();
+        stderr.end();
+        stdin.resume(); // whatever the caller still writes goes nowhere, without errors
         return { exitCode: null, signal: null };
       }
-      const open = channel;
-      const status = watchExit(open);
-      stdin.pipe(open);
-      open.pipe(stdout);
-      open.stderr.pipe(stderr);
-      const stopAbort = abortOnSignal(open, options.signal);
-      if (pendingKill) kill(pendingKill);
-      await new Promise<void>((resolve) => open.once('close', () => resolve()));
-      stopAbort();
-      stopKill();
-      stdin.unpipe(open);
+      const running = remote;
+      stdin.pipe(running.stdin);
+      running.stdout.pipe(stdout);
+      running.stderr.pipe(stderr);
+      const onAbort = () => running.kill('SIGTERM');
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (pendingKill) running.kill(pendingKill);
+      const status = await running.closed;
+      options.signal?.removeEventListener('abort', onAbort);
+      stdin.unpipe(running.stdin);
       stdin.resume();
       release();
-      return status();
+      return status;
     })();
     return { stdin, stdout, stderr, exited, kill };
   }
@@ -246,15 +238,52 @@ export class SshTransport implements Transport {
     throw new Error(`node ${this.node.name}: transport is not connected; call connect() first`);
   }
 
-  /** Opens an exec channel; undefined when the connection dropped meanwhile. */
-  async #openExec(client: Client, script: string): Promise<ClientChannel | undefined> {
+  /** Where a command runs: its cwd, or the node's workdir; a relative cwd is taken from the workdir. */
+  #where(options: { env?: Record<string, string>; cwd?: string }): { env?: Record<string, string>; cwd?: string } {
+    const workdir = this.node.workdir;
+    const cwd = options.cwd === undefined ? workdir : workdir !== undefined && !posix.isAbsolute(options.cwd) ? posix.join(workdir, options.cwd) : options.cwd;
+    return { env: options.env, cwd };
+  }
+
+  /** Starts a command; undefined when the connection dropped meanwhile. */
+  async #start(client: Client, line: string): Promise<(SshCommand & { stdin: ClientChannel }) | undefined> {
+    const channel = await this.#openExec(client, line);
+    if (channel === undefined) return undefined;
+    return Object.assign(new SshCommand(channel, (pid, name) => void this.#killGroup(pid, name)), { stdin: channel });
+  }
+
+  /**
+   * Opens an exec channel. sshd may still count a just-closed session against MaxSessions for a
+   * moment, so a refused open is retried briefly before it counts as a failure.
+   */
+  async #openExec(client: Client, line: string): Promise<ClientChannel | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await new Promise<ClientChannel>((resolve, reject) =>
+          client.exec(line, (error, channel) => (error ? reject(error) : resolve(channel))),
+        );
+      } catch (error) {
+        if (this.#state !== 'ready') return undefined;
+        if (attempt < OPEN_RETRIES && /open failure/i.test((error as Error).message)) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(20 * 2 ** attempt, 250)));
+          continue;
+        }
+        throw new ConnectionError(this.node.name, this.address, 'other', `could not open a channel: ${(error as Error).message}`, { cause: error });
+      }
+    }
+  }
+
+  /** Signals a remote process group from a separate channel (root sessions ignore channel signals). */
+  async #killGroup(pid: number, name: string): Promise<void> {
+    if (this.#state !== 'ready' || !/^[A-Z0-9]+$/.test(name)) return;
     try {
-      return await new Promise<ClientChannel>((resolve, reject) =>
-        client.exec(script, (error, channel) => (error ? reject(error) : resolve(channel))),
-      );
-    } catch (error) {
-      if (this.#state !== 'ready') return undefined;
-      throw new ConnectionError(this.node.name, this.address, 'other', `could not open a channel: ${(error as Error).message}`, { cause: error });
+      const channel = await this.#openExec(this.#client!, `kill -s ${name} -- -${pid} 2>/dev/null || kill -s ${name} ${pid} 2>/dev/null`);
+      channel?.on('error', () => {});
+      channel?.resume();
+      channel?.stderr.resume();
+      channel?.end();
+    } catch {
+      // best effort: the grace timer closes the channel anyway
     }
   }
 
@@ -291,50 +320,4 @@ export class SshTransport implements Transport {
       channel.pipe(socket).pipe(channel);
     });
   }
-}
-
-function remoteCommand(command: string, options: { env?: Record<string, string>; cwd?: string }, workdir: string | undefined): string {
-  // A node's workdir is where its commands start; a relative cwd is taken from there.
-  const cwd = options.cwd === undefined ? workdir : workdir !== undefined && !posix.isAbsolute(options.cwd) ? posix.join(workdir, options.cwd) : options.cwd;
-  return `sh -c ${shellQuote(buildRemoteScript(command, { env: options.env, cwd }))}`;
-}
-
-/** Records the channel's exit status (an `exit-status` or `exit-signal` message). */
-function watchExit(channel: ClientChannel): () => ExitStatus {
-  let status: ExitStatus = { exitCode: null, signal: null };
-  channel.on('exit', (code: number | null, signal?: string) => {
-    status = { exitCode: code ?? null, signal: signal ? `SIG${signal}` : null };
-  });
-  channel.on('error', () => {}); // surfaced through the exit status and the connection's events
-  return () => status;
-}
-
-/** Sends a signal to the remote command; if it outlives the grace period, SIGKILL and close the channel. */
-function signalThenClose(channel: ClientChannel, name: NodeJS.Signals): () => void {
-  try {
-    channel.signal(name.replace(/^SIG/, ''));
-  } catch {
-    // channel already closing
-  }
-  const timer = setTimeout(() => {
-    try {
-      channel.signal('KILL');
-    } catch {
-      // channel already closing
-    }
-    channel.close();
-  }, SSH_KILL_GRACE_MS);
-  return () => clearTimeout(timer);
-}
-
-function abortOnSignal(channel: ClientChannel, signal: AbortSignal | undefined): () => void {
-  if (signal === undefined) return () => {};
-  let stopKill = () => {};
-  const onAbort = () => (stopKill = signalThenClose(channel, 'SIGTERM'));
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  return () => {
-    signal.removeEventListener('abort', onAbort);
-    stopKill();
-  };
 }

@@ -108,3 +108,40 @@ export async function waitForBanner(port: number, timeoutMs: number, gone: () =>
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * PIDs of processes started through an sshd on `port`, found by the `SSH_CONNECTION` variable sshd
+ * puts in their environment. Commands outlive a dropped connection (no pty, no hangup), so the
+ * harness looks for them this way when it stops a node.
+ *
+ * @param port the sshd's port
+ * @returns matching PIDs
+ */
+export function sessionProcesses(port: number): number[] {
+  const suffix = ` 127.0.0.1 ${port}`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const vars = readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0');
+      if (vars.some((v) => v.startsWith('SSH_CONNECTION=') && v.endsWith(suffix))) found.push(Number(entry));
+    } catch {
+      // exited, or not ours to read
+    }
+  }
+  return found;
+}
+
+/**
+ * The command name of a process (`/proc/<pid>/comm`).
+ *
+ * @param pid the process
+ * @returns its name, or undefined when it is gone
+ */
+export function commandName(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, 
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NodeSpec } from '@lockstep/core';
-import { descendantsOf, freePort, signalQuietly, waitForBanner } from './process-tree.js';
+import { commandName, descendantsOf, freePort, sessionProcesses, signalQuietly, waitForBanner } from './process-tree.js';
 
 /** Where the harness expects OpenSSH's server. */
 export const SSHD_PATH = '/usr/sbin/sshd';
@@ -20,7 +20,7 @@ export interface StartSshdNodesOptions {
   connectTimeoutMs?: number;
   /** `keepaliveIntervalMs` of the returned nodes (default 15000). */
   keepaliveIntervalMs?: number;
-  /** Extra sshd_config lines, e.g. `['MaxSessions 2']`; they override the harness's own settings. */
+  /** Extra sshd_config lines, e.g. `['MaxSessions 2']`; each replaces the harness's line with the same keyword. */
   sshdConfig?: string[];
 }
 
@@ -115,34 +115,37 @@ export async function startSshdNodes(options: StartSshdNodesOptions): Promise<Ss
     mkdirSync(dir, { recursive: true });
     const port = await freePort();
     const state: NodeState = { name, port, dir, configFile: join(dir, 'sshd_config'), logFile: join(dir, 'sshd.log'), child: undefined };
-    writeFileSync(
-      state.configFile,
-      [
-        // sshd takes the first value of each keyword, so extra lines go first and win.
-        ...(options.sshdConfig ?? []),
-        `Port ${port}`,
-        'ListenAddress 127.0.0.1',
-        `HostKey ${hostKey}`,
-        `AuthorizedKeysFile ${authorizedKeys}`,
-        `PidFile ${join(dir, 'sshd.pid')}`,
-        'UsePAM no',
-        'StrictModes no',
-        'PermitRootLogin yes',
-        'PubkeyAuthentication yes',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'AllowTcpForwarding yes',
-        'AllowAgentForwarding no',
-        'X11Forwarding no',
-        'PrintMotd no',
-        'PrintLastLog no',
-        'UseDNS no',
-        'MaxStartups 100',
-        'LogLevel VERBOSE',
-        'Subsystem sftp /usr/lib/openssh/sftp-server',
-        '',
-      ].join('\n'),
-    );
+    const defaults = [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `AuthorizedKeysFile ${authorizedKeys}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      'UsePAM no',
+      'StrictModes no',
+      'PermitRootLogin yes',
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'AllowTcpForwarding yes',
+      'AllowAgentForwarding no',
+      'X11Forwarding no',
+      'PrintMotd no',
+      'PrintLastLog no',
+      'UseDNS no',
+      'MaxStartups 100',
+      'LogLevel VERBOSE',
+      'Subsystem sftp /usr/lib/openssh/sftp-server',
+    ];
+    // Extra lines replace the defaults with the same keyword (sshd keeps the first value of most
+    // keywords, and refuses a second `Subsystem` of the same name).
+    const extra = options.sshdConfig ?? [];
+    const keyOf = (line: string) => {
+      const words = line.trim().toLowerCase().split(/\s+/);
+      return words[0] === 'subsystem' ? `${words[0]} ${words[1]}` : words[0];
+    };
+    const overridden = new Set(extra.map(keyOf));
+    writeFileSync(state.configFile, [...extra, ...defaults.filter((line) => !overridden.has(keyOf(line))), ''].join('\n'));
     states.push(state);
   }
   const knownHostsFile = join(baseDir, 'known_hosts');
@@ -155,12 +158,21 @@ export async function startSshdNodes(options: StartSshdNodesOptions): Promise<Ss
   };
   const stopOne = async (state: NodeState) => {
     const child = state.child;
-    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) {
+      // Commands whose connection dropped outlive it (no pty, no hangup).
+      for (const pid of sessionProcesses(state.port)) signalQuietly(pid, 'SIGKILL');
+      return;
+    }
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
     const sessions = descendantsOf(child.pid);
     for (const pid of [child.pid, ...sessions]) signalQuietly(pid, 'SIGCONT');
-    for (const pid of sessions) signalQuietly(pid, 'SIGKILL');
-    signalQuietly(child.pid, 'SIGKILL');
+    // sshd processes first, like a crash: a session whose shell died first would still report
+    // an exit status and close the channel cleanly.
+    const isSshd = (pid: number) => commandName(pid) === 'sshd';
+    for (const pid of [child.pid, ...sessions.filter(isSshd)]) signalQuietly(pid, 'SIGKILL');
+    // Then the rest, including commands whose connection dropped earlier: they are no longer
+    // sshd's descendants, but sshd's SSH_CONNECTION variable still marks them.
+    for (const pid of [...sessions, ...sessionProcesses(state.port)]) signalQuietly(pid, 'SIGKILL');
     await exited;
     state.child = undefined;
   };

@@ -53,6 +53,23 @@ phases:
     for (const end of ends.values()) expect(end.summary).toBe('pair released (2, generation 1)');
   });
 
+  it('with serial, waits for the nodes of the batch: later batches are not counted', async () => {
+    const result = await scratch.run(`
+name: batches
+${threeNodes}
+phases:
+  - name: two at a time
+    serial: 2
+    steps:
+      - barrier: { name: batch, timeout: 20s }
+`);
+    expect(result.exitCode).toBe(0);
+    const ends = result.ends('barrier');
+    expect(ends.get('a')?.summary).toBe('batch released (2, generation 1)');
+    expect(ends.get('b')?.summary).toBe('batch released (2, generation 1)');
+    expect(ends.get('c')?.summary).toBe('batch released (1, generation 2)');
+  });
+
   it('reuses a name: passing it twice fires generations 1 and 2', async () => {
     const result = await scratch.run(`
 name: generations

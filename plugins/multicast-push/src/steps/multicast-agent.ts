@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes, LockstepError, toDisposable } from '@lockstep/core';
 import type { StepContext, StepHandler, StepOutcome, StepPlanner } from '@lockstep/core';
-import { bundlePath } from '@lockstep/agent';
+import { bundlePath, localAgentScript } from '@lockstep/agent';
+import { existsSync } from 'node:fs';
 
 /** Arguments of the `multicast-agent` step: the agent's own flags. */
 export interface MulticastAgentArgs {
@@ -40,8 +41,11 @@ const START_TIMEOUT_MS = 15_000;
  */
 export const multicastAgentStep: StepHandler<MulticastAgentArgs> = async (args, context: StepContext): Promise<StepOutcome> => {
   const node = context.node;
-  let script = bundlePath();
+  let script = localAgentScript().path;
   if (node.transport.kind !== 'local') {
+    if (!existsSync(bundlePath())) {
+      throw new LockstepError(ErrorCodes.AGENT_OPTIONS_INVALID, `the agent bundle ${bundlePath()} has not been built: run \`yarn workspace @lockstep/agent bundle\``);
+    }
     const dir = args.dir ?? '/tmp';
     script = `${dir}/lockstep-agent-${context.run.id}.mjs`;
     const upload = await node.exec(`mkdir -p ${quote(dir)} && cat > ${quote(script)}`, { stdin: await readFile(bundlePath()), signal: context.signal });

@@ -1,3 +1,4 @@
+import { ErrorCodes, LockstepError, parseDuration } from '@lockstep/core';
 import type { StepContext, StepHandler, StepOutcome, StepPlanner } from '@lockstep/core';
 import { formatPushReport, requestAgentOnNode, resolveAgentControl } from '@lockstep/agent';
 import type { PushReport } from '@lockstep/agent';
@@ -17,6 +18,9 @@ export interface MulticastPushArgs {
   bwlimit?: string;
   /** The agent's control address on the node (default `$LOCKSTEP_AGENT`, else the default socket). */
   control?: string;
+  /** Wait (up to `members-timeout`, default 15s) until the agent sees this many other live members. */
+  'min-members'?: number;
+  'members-timeout'?: string;
 }
 
 /**
@@ -41,6 +45,7 @@ export const multicastPushStep: StepHandler<MulticastPushArgs> = async (args, co
     exclude: args.exclude ?? [],
     bwlimit: args.bwlimit,
   };
+  if (args['min-members'] !== undefined) await waitForMembers(context, control, args['min-members'], parseDuration(args['members-timeout'] ?? '15s'));
   context.progress.report(`pushing ${args.paths.join(' ')} via ${control}`);
   const report = await requestAgentOnNode<PushReport>(context.node, control, 'push', params, {
     signal: context.signal,
@@ -57,6 +62,20 @@ export const multicastPushStep: StepHandler<MulticastPushArgs> = async (args, co
     unchanged: !report.dryRun && sent === 0,
   };
 };
+
+/** Waits until the agent lists `count` live members besides itself (agents just started take an announce interval to meet). */
+async function waitForMembers(context: StepContext, control: string, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { members } = await requestAgentOnNode<{ members: Array<{ name: string }> }>(context.node, control, 'members', {}, { signal: context.signal });
+    if (members.length >= count) return;
+    if (Date.now() > deadline) {
+      throw new LockstepError(ErrorCodes.PUSH_INCOMPLETE, `only ${members.length} of ${count} members are live after ${timeoutMs / 1000}s${members.length ? `: ${members.map((m) => m.name).join(', ')}` : ''}`);
+    }
+    context.progress.report(`waiting for ${count} members (${members.length} live)`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 
 /**
  * Describes the step for `--dry-run`.

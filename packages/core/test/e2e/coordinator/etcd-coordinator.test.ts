@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdBackend } from '../../../src/coordinator/etcd-backend.js';
+import { startRunCoordinator } from '../../../src/coordinator/run-coordinator.js';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
 import { runCli, startCoordinatorProcess, stopProcess, type CliProcess, type CoordinatorProcess } from '../helpers/etcd-lockstep.js';
 
@@ -101,5 +103,34 @@ describe('lockstep coordinator --backend etcd', () => {
     const take = cli(['sem', '-c', second.address, 'pool', '-7', '--timeout', '10s']);
     expect(await take.exited).toBe(0);
     expect(take.lines.map((l) => l.line)).toEqual(['0']);
+  });
+
+  it('refuses --backend etcd without endpoints, and --etcd-* options without --backend etcd', async () => {
+    const missing = cli(['coordinator', '--backend', 'etcd', '--listen', '127.0.0.1:0']);
+    expect(await missing.exited).not.toBe(0);
+    expect(missing.stderr() + missing.lines.map((l) => l.line).join('\n')).toMatch(/--backend etcd needs --etcd-endpoints/);
+    const stray = cli(['coordinator', '--etcd-endpoints', cluster.endpoints[0]!, '--listen', '127.0.0.1:0']);
+    expect(await stray.exited).not.toBe(0);
+    expect(stray.stderr() + stray.lines.map((l) => l.line).join('\n')).toMatch(/need --backend etcd/);
+  });
+});
+
+describe('a playbook’s coordinator: {backend: etcd}', () => {
+  it('keeps the run’s locks in etcd, under the playbook’s prefix', async () => {
+    const prefix = freshPrefix();
+    const run = await startRunCoordinator({ backend: { backend: 'etcd', endpoints: cluster.endpoints.map((e) => `http://${e}`), prefix } });
+    const observer = await EtcdBackend.connect({ endpoints: cluster.endpoints, prefix });
+    try {
+      expect(run.coordinator.backend.kind).toBe('etcd');
+      const web1 = await run.session('web1');
+      const hold = await web1.lock('deploy');
+      const { kvs } = await observer.range({ key: 'lock/deploy/', prefix: true });
+      expect(kvs.map((kv) => kv.createRevision)).toEqual([hold.fence]);
+      await hold.release();
+      expect((await observer.range({ key: 'lock/deploy/', prefix: true })).count).toBe(0);
+    } finally {
+      await run.dispose();
+      await observer.dispose();
+    }
   });
 });

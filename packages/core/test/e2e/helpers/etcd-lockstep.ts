@@ -52,7 +52,7 @@ export async function startCoordinatorProcess(options: CoordinatorProcessOptions
   );
   let output = '';
   const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`coordinator did not start within 20s: ${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`coordinator did not start within 60s: ${output}`)), 60_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const match = /LOCKSTEP_COORDINATOR=(\S+)/.exec(output);

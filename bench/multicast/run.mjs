@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // bench/multicast: push a tree (default 100 MB) from one network namespace to 1, 2, 4 and 8
-// member namespaces on one bridge, with lockstep's multicast push and with an rsync loop
-// (makuosan's "for h in …; do rsync …; done"), in the same run. Prints each time and the
-// ratio time(8)/time(1) per method.
-// Usage (root; needs iproute2 and rsync; after `yarn build`):
+// member namespaces on one bridge, with lockstep's multicast push, with lockstep's
+// ssh-tar-upload step (one tar stream to every node at once over SSH), and with an rsync loop
+// (makuosan's "for h in …; do rsync …; done"), in the same run. Prints each time and the ratio
+// time(8)/time(1) per method.
+// Usage (root; needs iproute2, rsync and openssh-server; after `yarn build`):
 //   node bench/multicast/run.mjs [--mb 100] [--files 100] [--members 1,2,4,8] [--chunk-bytes N] [--mtu N]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,9 +26,9 @@ const sizes = values.members.split(',').map(Number);
 const maxMembers = Math.max(...sizes);
 const root = resolve(import.meta.dirname, '../..');
 const bundle = join(root, 'packages/agent/dist/lockstep-agent.mjs');
-for (const tool of ['ip', 'rsync']) {
+for (const tool of ['ip', 'rsync', 'ssh-keygen', '/usr/sbin/sshd']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-    console.error(`bench/multicast needs ${tool}: apt-get install -y ${tool === 'ip' ? 'iproute2' : tool}`);
+    console.error(`bench/multicast needs ${tool}: apt-get install -y ${{ ip: 'iproute2', rsync: 'rsync' }[tool] ?? 'openssh-server openssh-client'}`);
     process.exit(1);
   }
 }
@@ -125,7 +126,7 @@ try {
     return last.result;
   };
 
-  const results = { 'multicast-push': {}, 'rsync loop': {} };
+  const results = { 'multicast-push': {}, 'ssh-tar-upload': {}, 'rsync loop': {} };
   const details = [];
 
   // lockstep multicast push: only the N receivers run an agent, so idle agents cost nothing.
@@ -145,6 +146,50 @@ try {
     results['multicast-push'][n] = ms;
     details.push(`multicast-push to ${n}: ${(ms / 1000).toFixed(2)}s, ${report.repaired} chunks repaired`);
     for (const child of agents) await stop(child);
+  }
+
+  // lockstep's ssh-tar-upload: one sshd per member namespace; the runner runs in the sender's.
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const hostKey = join(work, 'host_key');
+  const userKey = join(work, 'user_key');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', userKey]);
+  execFileSync('cp', [`${userKey}.pub`, join(work, 'authorized_keys')]);
+  const hostPub = execFileSync('cat', [`${hostKey}.pub`], { encoding: 'utf8' }).trim().split(' ').slice(0, 2).join(' ');
+  writeFileSync(join(work, 'known_hosts'), nodes.slice(1).map((node) => `${node.address} ${hostPub}\n`).join(''));
+  for (const node of nodes.slice(1)) {
+    const config = join(node.dir, 'sshd_config');
+    writeFileSync(
+      config,
+      [`ListenAddress ${node.address}`, 'Port 22', `HostKey ${hostKey}`, `PidFile ${join(node.dir, 'sshd.pid')}`, `AuthorizedKeysFile ${join(work, 'authorized_keys')}`,
+        'PermitRootLogin yes', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', 'MaxSessions 100', 'MaxStartups 100'].join('\n') + '\n',
+    );
+    nsSpawn(node.ns, '/usr/sbin/sshd', '-D', '-e', '-f', config);
+  }
+  await sleep(500);
+  const cli = join(root, 'packages/cli/dist/main.js');
+  for (const n of sizes) {
+    clearMembers();
+    const yaml = [
+      'name: bench ssh-tar-upload',
+      'nodes:',
+      ...nodes.slice(1, n + 1).map((node) => `  ${node.name}: { host: "${node.address}", vars: { base: "${node.base}" }, ssh: { user: root, identityFile: "${userKey}", knownHostsFile: "${join(work, 'known_hosts')}", agent: false } }`),
+      'phases:',
+      '  - name: upload',
+      '    steps:',
+      `      - ssh-tar-upload: { src: [tree], base-dir: "${nodes[0].base}", relative: true, dest: "\${{ vars.base }}" }`,
+    ].join('\n');
+    const playbook = join(work, `tar-${n}.yml`);
+    writeFileSync(playbook, `${yaml}\n`);
+    const start = process.hrtime.bigint();
+    const result = spawnSync('ip', ['netns', 'exec', nodes[0].ns, process.execPath, cli, 'run', playbook, '--plain', '--forks', String(n)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (result.status !== 0 || !existsSync(join(nodes[n].base, 'tree'))) {
+      console.error(`ssh-tar-upload to ${n} failed (exit ${result.status}); leaving it out:\n${(result.stdout + result.stderr).slice(-2000)}`);
+      delete results['ssh-tar-upload'];
+      break;
+    }
+    results['ssh-tar-upload'][n] = ms;
   }
 
   // rsync loop over rsync daemons (one per member namespace), from the sender namespace.

@@ -74,7 +74,7 @@ export class Agent {
     this.#ring = await RingMember.open({ interface: o.interface, port: o.ringPort, sealer, self: this.id, name: o.name });
     this.#receiver = new PushReceiver(this.#socket, o.base, this.id);
     this.#push = new PushService(this.#socket, this.members, o, this.id);
-    this.#coordinator = new RingCoordinator(this.#ring, sealer);
+    this.#coordinator = new RingCoordinator(this.#ring);
     this.members.onDidJoin((m) => this.#onDidLog.fire(`member ${m.name} (${m.address}) joined`));
     this.members.onDidLeave(({ member, reason }) => this.#onDidLog.fire(`member ${member.name} (${member.address}) dropped: ${reason}`));
     this.#socket.onDidReceive((message) => {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isLockstepError } from '@lockstep/core';
+import { ErrorCodes, isLockstepError } from '@lockstep/core';
 import { Agent } from './agent.js';
 import { requestAgent } from './control/control-client.js';
 import { defaultControlAddress } from './wire/address.js';
@@ -34,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     } catch (error) {
       const e = error as { code?: string; message: string; data?: unknown };
-      process.stdout.write(`${JSON.stringify({ error: { code: e.code ?? 'LS6011', message: e.message, data: e.data } })}\n`);
+      process.stdout.write(`${JSON.stringify({ error: { code: e.code ?? ErrorCodes.AGENT_REQUEST_FAILED, message: e.message, data: e.data } })}\n`);
       return 1;
     }
   }

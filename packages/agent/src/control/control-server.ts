@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { isLockstepError } from '@lockstep/core';
+import { ErrorCodes, isLockstepError } from '@lockstep/core';
 import type { ControlAddress } from '../wire/address.js';
 
 /** Handles one control method: gets the params, an emitter for progress events, and an abort signal. */
@@ -75,13 +75,13 @@ export class ControlServer {
       try {
         request = JSON.parse(line) as typeof request;
       } catch {
-        write({ id: null, error: { code: 'LS6011', message: 'request is not JSON' } });
+        write({ id: null, error: { code: ErrorCodes.AGENT_REQUEST_FAILED, message: 'request is not JSON' } });
         return;
       }
       const id = request.id ?? null;
       const handler = typeof request.method === 'string' ? this.#handlers.get(request.method) : undefined;
       if (!handler) {
-        write({ id, error: { code: 'LS6011', message: `unknown method ${JSON.stringify(request.method)}; known: ${[...this.#handlers.keys()].join(', ')}` } });
+        write({ id, error: { code: ErrorCodes.AGENT_REQUEST_FAILED, message: `unknown method ${JSON.stringify(request.method)}; known: ${[...this.#handlers.keys()].join(', ')}` } });
         return;
       }
       const abort = new AbortController();
@@ -90,7 +90,7 @@ export class ControlServer {
       handler(params, (event) => write({ id, event }), abort.signal)
         .then((result) => write({ id, result: result ?? null }))
         .catch((error: unknown) => {
-          const code = isLockstepError(error) ? error.code : 'LS6011';
+          const code = isLockstepError(error) ? error.code : ErrorCodes.AGENT_REQUEST_FAILED;
           const data = (error as { data?: unknown }).data;
           write({ id, error: { code, message: error instanceof Error ? error.message : String(error), data } });
         })

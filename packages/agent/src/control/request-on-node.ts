@@ -1,3 +1,4 @@
+import { ErrorCodes } from '@lockstep/core';
 import type { StepNode } from '@lockstep/core';
 import { requestAgent, AgentRequestError } from './control-client.js';
 import type { AgentRequestOptions } from './control-client.js';
@@ -50,6 +51,6 @@ export async function requestAgentOnNode<T = unknown>(node: StepNode, control: s
     },
   });
   if (outcome?.error) throw new AgentRequestError(outcome.error.code, outcome.error.message, outcome.error.data);
-  if (!outcome || !('result' in outcome)) throw new AgentRequestError('LS6001', `no answer from the agent at ${control} on ${node.name} (exit ${result.exitCode}): ${result.stderr.trim().slice(-500)}`, undefined);
+  if (!outcome || !('result' in outcome)) throw new AgentRequestError(ErrorCodes.AGENT_UNREACHABLE, `no answer from the agent at ${control} on ${node.name} (exit ${result.exitCode}): ${result.stderr.trim().slice(-500)}`, undefined);
   return outcome.result as T;
 }

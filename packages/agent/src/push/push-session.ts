@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Member, MemberList } from '../membership/member-list.js';
 import type { GroupSocket, Received } from '../wire/group-socket.js';
-import { sha256File } from './entries.js';
+import { sha256FileSync } from './entries.js';
 import type { SourceEntry } from './entries.js';
 import { chunksOf } from './missing-bitmap.js';
 import type { MemberOutcome, PushReport } from './push-report.js';
+import { SendPacer } from './send-pacer.js';
 
 /** How a push session behaves. */
 export interface PushSessionOptions {
@@ -29,13 +30,6 @@ const IN_FLIGHT = 64;
  * chunks are already on the wire: a tree of many files does not pay a round trip per file.
  */
 const FILES_IN_FLIGHT = 4;
-
-/** Chunks grow up to this many times the frame-sized chunk, and never past MAX_CHUNK_BYTES. */
-const MAX_CHUNK_SCALE = 16;
-const MAX_CHUNK_BYTES = 24 * 1024;
-
-/** The adapted rate never drops below this (bytes/s): random loss is not always congestion. */
-const MIN_RATE = 4 * 1024 * 1024;
 
 interface Reply {
   type: string;
@@ -75,12 +69,7 @@ export class PushSession {
   #bytes = 0;
   #repaired = 0;
   #startedAt = 0;
-  /** Current send rate (bytes/s); adapted to what members lose, capped by `--bwlimit`. */
-  #rate = Infinity;
-  /** When the next datagram may go, for pacing (ms, performance clock). */
-  #nextSendAt = 0;
-  /** Chunks are `chunkBytes` × this: grown while members lose nothing, reset on loss. */
-  #chunkScale = 1;
+  readonly #pacer: SendPacer;
 
   /**
    * @param socket group socket
@@ -91,6 +80,7 @@ export class PushSession {
     this.#socket = socket;
     this.#members = members;
     this.#options = options;
+    this.#pacer = new SendPacer(options.chunkBytes, options.bwlimit);
   }
 
   /** What is being sent now, for `--status`. */
@@ -187,8 +177,8 @@ export class PushSession {
 
   async #sendEntry(item: SourceEntry, targets: string[], plan: Array<PushReport['plan'][number] & { order: number }>, order: number): Promise<void> {
     const { entry } = item;
-    if (entry.kind === 'file' && typeof item.source === 'string') entry.sha256 = await sha256File(item.source);
-    const chunkBytes = this.#chunkBytes();
+    if (entry.kind === 'file' && typeof item.source === 'string') entry.sha256 = sha256FileSync(item.source);
+    const chunkBytes = this.#pacer.chunkBytes();
     const chunks = entry.kind === 'file' || entry.kind === 'prune' ? Math.max(1, Math.ceil(entry.size / chunkBytes)) : 0;
     const file: FileState = { fid: ++this.#fid, path: entry.path, chunks, chunkBytes, inbox: new Map(), resend: new Set(), wake: () => undefined, pending: targets.length };
     this.#files.set(file.fid, file);
@@ -203,7 +193,6 @@ export class PushSession {
     const { entry } = item;
     const open = { sid: this.id, fid: file.fid, entry, dry: this.#options.dryRun, checksum: this.#options.checksum, chunkBytes: file.chunkBytes, chunks: file.chunks };
 
-    const t0 = performance.now();
     // 1. OPEN until every target has answered whether it needs the entry.
     const acks = await this.#rounds(file, targets, (pending) => this.#socket.send('open', { ...open, targets: pending }), (reply) => reply.type === 'openAck', 'the announcement of');
     const need: string[] = [];
@@ -241,12 +230,10 @@ export class PushSession {
         return block.subarray(start - blockStart, start - blockStart + length);
       };
       const passStarted = performance.now();
-      const t1 = passStarted;
       await this.#sendChunks(file, Array.from({ length: file.chunks }, (_, i) => i), read);
       const passMs = performance.now() - passStarted;
       this.#bytes += entry.size;
       let firstRound = true;
-      const t2 = performance.now();
 
       // 3. END until every member confirms; resend what NACKs name.
       const done = await this.#rounds(
@@ -267,10 +254,9 @@ export class PushSession {
           if (!firstRound) return;
           firstRound = false;
           const lost = Math.max(0, ...[...replies.values()].filter((r) => r.type === 'nack').map((r) => Number(r.header.missing) || 0));
-          this.#adapt(lost / file.chunks, entry.size, passMs);
+          this.#pacer.adapt(lost / file.chunks, entry.size, passMs);
         },
       );
-      (await import('node:fs')).appendFileSync('/tmp/lsdebug.log', `${(t0 - this.#startedAt).toFixed(0)} ${entry.path} chunk ${file.chunkBytes} rate ${this.#rate} open ${(t1-t0).toFixed(0)} data ${(t2-t1).toFixed(0)} end ${(performance.now()-t2).toFixed(0)}\n`);
       for (const [id, reply] of done) {
         const outcome = this.#outcomes.get(id)!;
         if (reply.header.ok !== true) this.#fail(id, `${entry.path}: ${String(reply.header.error ?? 'failed')}`);
@@ -337,32 +323,7 @@ export class PushSession {
     return results;
   }
 
-  /**
-   * The chunk size for the next file. On a clean network chunks grow past the MTU (the kernel
-   * fragments them): each datagram costs a system call and a seal on the sender and an open on
-   * every member, so fewer, bigger datagrams are what makes a push fast. Any loss sends the size
-   * back to what fits one frame, since a lost fragment loses the whole datagram.
-   */
-  #chunkBytes(): number {
-    return Math.min(MAX_CHUNK_BYTES, this.#options.chunkBytes * this.#chunkScale);
-  }
-
-  /**
-   * Adapts the chunk size and the send rate after a file's first pass. Rate, AIMD-style: when the worst member lost more
-   * than 2% of the chunks (a full socket buffer, a slow disk or CPU), the rate drops to 70% of
-   * what the pass achieved; otherwise it grows by a quarter, up to `--bwlimit`. Members that
-   * keep up are never slowed for long; one that cannot is still named, not waited for forever.
-   */
-  #adapt(lostFraction: number, bytes: number, passMs: number): void {
-    if (lostFraction > 0.01) this.#chunkScale = 1;
-    else if (lostFraction === 0 && bytes >= 256 * 1024) this.#chunkScale = Math.min(this.#chunkScale * 2, MAX_CHUNK_SCALE);
-    if (bytes < 64 * 1024 || passMs <= 0) return;
-    const achieved = (bytes / passMs) * 1000;
-    if (lostFraction > 0.02) this.#rate = Math.max(MIN_RATE, Math.min(this.#rate, achieved) * 0.7);
-    else if (Number.isFinite(this.#rate)) this.#rate = this.#rate * 1.25 > achieved * 4 ? Infinity : this.#rate * 1.25;
-  }
-
-  /** Multicasts chunks, paced by the adapted rate and `--bwlimit`, with a bounded number of sends in flight. */
+  /** Multicasts chunks, paced by the {@link SendPacer}, with a bounded number of sends in flight. */
   async #sendChunks(file: FileState, seqs: number[], read: (seq: number) => Buffer): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     for (const seq of seqs) {
@@ -372,12 +333,7 @@ export class PushSession {
       inFlight.add(sent);
       void sent.then(() => inFlight.delete(sent));
       if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
-      const rate = Math.min(this.#rate, this.#options.bwlimit > 0 ? this.#options.bwlimit : Infinity);
-      if (Number.isFinite(rate)) {
-        const now = performance.now();
-        this.#nextSendAt = Math.max(this.#nextSendAt, now - 5) + (body.length / rate) * 1000;
-        if (this.#nextSendAt - now > 2) await new Promise((resolve) => setTimeout(resolve, this.#nextSendAt - now));
-      }
+      await this.#pacer.pace(body.length);
     }
     await Promise.all(inFlight);
   }

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCodes, LockstepError, parseDuration } from '@lockstep/core';
 import { requestAgent } from '../control/control-client.js';
 import type { ControlServer } from '../control/control-server.js';
-import type { Sealer } from '../wire/seal.js';
 import { latencyStats, scaleStats } from './latency-stats.js';
 import type { RingRunReport, TourReport } from './ring-report.js';
 import { MAX_UDP_PAYLOAD } from './ring-member.js';
@@ -71,7 +70,8 @@ export class RingCoordinator {
   #resolved: Resolved[] = [];
   #busy: Promise<unknown> = Promise.resolve();
 
-  constructor(member: RingMember, _sealer: Sealer) {
+  /** @param member this agent's own ring member: echoes go out of its socket */
+  constructor(member: RingMember) {
     this.#member = member;
   }
 

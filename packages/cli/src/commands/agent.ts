@@ -58,10 +58,10 @@ export class AgentCommand extends Command<LockstepContext> {
     const { stderr } = this.context;
     agent.onDidLog((line) => stderr.write(`${new Date().toISOString()} ${line}\n`));
     stderr.write(`agent ${agent.options.name} on ${agent.options.interface}, group ${agent.options.group.address}:${agent.options.group.port}, control ${agent.controls.join(' ')}, ${agent.options.key ? 'sealed' : 'clear text (loopback only)'}\n`);
+    // main.ts turns SIGINT and SIGTERM into this signal.
     await new Promise<void>((resolve) => {
       if (this.context.signal.aborted) resolve();
       this.context.signal.addEventListener('abort', () => resolve(), { once: true });
-      process.once('SIGTERM', () => resolve());
     });
     await agent.dispose();
     return 0;

@@ -7,6 +7,8 @@ import { clientOptions, connectFromOptions } from './coordinator.js';
 export class BarrierCommand extends Command<LockstepContext> {
   static override paths = [['barrier']];
 
+  static override schema = [t.hasMutuallyExclusiveKeys(['token', 'tokenFile'], { missingIf: 'undefined' })];
+
   static override usage = Command.Usage({
     category: 'Coordination',
     description: 'wait until COUNT participants reached a named barrier (dissem)',

@@ -21,7 +21,7 @@ export const clientOptions = {
     Option.String('--interface', { description: 'local interface address for --discover (default 127.0.0.1; never the default route)' }),
   lifespan: () =>
     Option.String('--lifespan,-d', {
-      description: 'with --discover: 0 never starts a coordinator; N starts one living N idle seconds when none answers (-1 forever; default 60)',
+      description: 'with --discover: 0 never starts a coordinator; N starts one living N idle seconds when none answers (--lifespan=-1: forever; default 60)',
       validator: isLifespan,
     }),
   connectTimeout: () => Option.String('--connect-timeout', '5s', { description: 'give up connecting after this long', validator: isDuration }),
@@ -111,6 +111,8 @@ async function startDetachedCoordinator(
 export class CoordinatorCommand extends Command<LockstepContext> {
   static override paths = [['coordinator']];
 
+  static override schema = [t.hasMutuallyExclusiveKeys(['token', 'tokenFile'], { missingIf: 'undefined' })];
+
   static override usage = Command.Usage({
     category: 'Coordination',
     description: 'serve semaphores, barriers, locks and channels to scripts on other machines',
@@ -139,7 +141,7 @@ export class CoordinatorCommand extends Command<LockstepContext> {
   token = clientOptions.token();
   tokenFile = clientOptions.tokenFile();
   lifespan = Option.String('--lifespan,-d', {
-    description: '-1 (default) serves until interrupted; N exits after N seconds without clients',
+    description: '-1 (the default; write --lifespan=-1) serves until interrupted; N exits after N seconds without clients',
     validator: isLifespan,
   });
   discover = Option.String('--discover', { description: 'also answer UDP multicast discovery on group:port, e.g. 239.255.0.1:28015' });

@@ -66,6 +66,7 @@ export class LockClusterCommand extends Command<LockstepContext> {
     await host.addPluginDirs(orgalorgPluginDirs());
     try {
       const result = await core.runPlaybook(playbook, { host, reporter, forks: Math.max(1, nodes.length), signal: this.context.signal });
+      reporter.runError(result);
       // Ctrl-C is how the user ends a held lock: that is success, not an interruption.
       return result.status === 'interrupted' ? 0 : result.exitCode;
     } finally {

@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import * as t from 'typanion';
 import type { LockstepContext } from '../context.js';
 import { clientOptions, connectFromOptions } from './coordinator.js';
 
@@ -19,6 +20,8 @@ const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIG
 /** `lockstep lock -- COMMAND`: flom. Runs a command while holding a lock on a resource. */
 export class LockCommand extends Command<LockstepContext> {
   static override paths = [['lock']];
+
+  static override schema = [t.hasMutuallyExclusiveKeys(['token', 'tokenFile'], { missingIf: 'undefined' })];
 
   static override usage = Command.Usage({
     category: 'Coordination',

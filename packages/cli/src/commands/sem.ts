@@ -7,6 +7,8 @@ import { clientOptions, connectFromOptions } from './coordinator.js';
 export class SemCommand extends Command<LockstepContext> {
   static override paths = [['sem']];
 
+  static override schema = [t.hasMutuallyExclusiveKeys(['token', 'tokenFile'], { missingIf: 'undefined' })];
+
   static override usage = Command.Usage({
     category: 'Coordination',
     description: 'add to, take from or read a named semaphore (dissem)',

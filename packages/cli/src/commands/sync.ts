@@ -114,6 +114,7 @@ export class SyncCommand extends Command<LockstepContext> {
     await host.addPluginDirs(orgalorgPluginDirs());
     try {
       const result = await core.runPlaybook(playbook, { host, reporter, forks: this.threads ?? 16, signal: this.context.signal });
+      reporter.runError(result);
       // With --lock, Ctrl-C is how the user says "done": the lock is released and that is success.
       if (mode === 'lock' && result.status === 'interrupted') return 0;
       return result.exitCode;
@@ -348,6 +349,20 @@ export class SyncReporter implements Reporter {
       default:
         break;
     }
+  }
+
+  /**
+   * Prints why the run was aborted (a lost cluster lock, say) when no node's failure says it.
+   *
+   * @param result the run's status and error
+   */
+  runError(result: { status: 'ok' | 'failed' | 'interrupted'; error?: { code: string; message: string } }): void {
+    const error = result.error;
+    if (result.status !== 'failed' || !error) return;
+    const text = `${error.code} ${error.message}`;
+    if ([...this.#failures.values()].some((messages) => messages.includes(text))) return;
+    if (this.#options.json) this.line('', 'error', error.message, { code: error.code });
+    else this.#context.stderr.write(`run aborted: ${text}\n`);
   }
 
   /** Nothing buffered: every line is written as it comes. */

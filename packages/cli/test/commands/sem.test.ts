@@ -49,6 +49,13 @@ describe('lockstep sem', () => {
     });
   });
 
+  it('refuses --token together with --token-file', async () => {
+    expect(await runLockstep(['sem', 'X', '0', '--token', 'a', '--token-file', '/nonexistent'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('mutually exclusive properties "token" and "tokenFile"'),
+    });
+  });
+
   it('refuses a wrong token with LS5002', async () => {
     const { address } = await startCoordinator();
     expect(await runLockstep(['sem', 'X', '0', '--coordinator', address, '--token', 'nope'])).toMatchObject({

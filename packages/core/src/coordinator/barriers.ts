@@ -1,10 +1,9 @@
 import type { Disposable } from '../disposable.js';
 import { ErrorCodes } from '../errors/codes.js';
 import type { KeyValue, WatchEvent } from './backend.js';
-import type { WaitOptions } from './client.js';
 import { CoordinatorError } from './coordinator-error.js';
 import { coordinatorKeys as keys } from './keys.js';
-import { PendingWait } from './pending-wait.js';
+import { PendingWait, type InternalWaitOptions } from './pending-wait.js';
 import type { RecipeContext } from './recipe-context.js';
 import type { SessionInfo } from './session-info.js';
 
@@ -56,7 +55,7 @@ export class Barriers {
    * @returns the generation that fired
    * @throws {CoordinatorError} `BARRIER_BROKEN` on a count mismatch or when a participant left; `COORDINATOR_TIMED_OUT`
    */
-  async arrive(session: SessionInfo, name: string, count: number, options: WaitOptions): Promise<{ generation: number }> {
+  async arrive(session: SessionInfo, name: string, count: number, options: InternalWaitOptions): Promise<{ generation: number }> {
     const wait = new PendingWait<{ generation: number }>(`barrier "${name}" (count ${count})`, options);
     if (!session.track(wait)) return wait.promise;
     const ns = this.#state(name);

@@ -1,10 +1,10 @@
 import type { Disposable } from '../disposable.js';
 import { ErrorCodes } from '../errors/codes.js';
 import type { KeyValue } from './backend.js';
-import type { LockHold, WaitOptions } from './client.js';
+import type { LockHold } from './client.js';
 import { CoordinatorError } from './coordinator-error.js';
 import { coordinatorKeys as keys } from './keys.js';
-import { PendingWait } from './pending-wait.js';
+import { PendingWait, type InternalWaitOptions } from './pending-wait.js';
 import type { RecipeContext } from './recipe-context.js';
 import type { SessionInfo } from './session-info.js';
 
@@ -61,15 +61,15 @@ export class Locks {
    * @returns the hold, once granted
    * @throws {CoordinatorError} `RESOURCE_BUSY` when a try (timeout 0) is not granted at once; `COORDINATOR_TIMED_OUT`; `LOCK_CAPACITY_MISMATCH`
    */
-  async acquire(session: SessionInfo, resource: string, request: LockRequest, options: WaitOptions): Promise<LockHold> {
+  async acquire(session: SessionInfo, resource: string, request: LockRequest, options: InternalWaitOptions): Promise<LockHold> {
     const tryOnly = options.timeoutMs === 0;
     const label = `lock "${resource}"${request.mode === 'shared' ? ' (shared)' : ''}`;
-    const wait = new PendingWait<LockHold>(label, tryOnly ? { signal: options.signal } : options);
+    const wait = new PendingWait<LockHold>(label, tryOnly ? { signal: options.signal, exposeCancel: options.exposeCancel } : options);
     if (!session.track(wait)) return wait.promise;
     const ns = this.#state(resource);
     ns.pending++;
     const key = keys.lockWaiter(resource, session.id, session.nextRequestId());
-    const entry: LockEntry = { ...request, session: session.id, name: session.name };
+    const entry: LockEntry = { mode: request.mode, capacity: request.capacity, session: session.id, name: session.name };
     wait.onWithdraw(() => this.#delete(resource, key));
     try {
       await ns.watch;

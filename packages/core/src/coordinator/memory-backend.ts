@@ -133,7 +133,9 @@ export class MemoryBackend implements CoordinatorBackend {
           this.#leases.get(op.lease)!.keys.add(op.key);
         }
         this.#store(kv);
-        events.push({ type: 'put', kv: copy(kv), ...(old ? { prevKv: copy(old) } : {}) });
+        const event: WatchEvent = { type: 'put', kv: copy(kv) };
+        if (old) event.prevKv = copy(old);
+        events.push(event);
         return { type: 'put', createRevision: kv.createRevision };
       }
       case 'delete': {
@@ -228,7 +230,9 @@ export class MemoryBackend implements CoordinatorBackend {
 }
 
 function copy(kv: KeyValue): KeyValue {
-  return { ...kv };
+  const out: KeyValue = { key: kv.key, value: kv.value, createRevision: kv.createRevision, modRevision: kv.modRevision, version: kv.version };
+  if (kv.lease !== undefined) out.lease = kv.lease;
+  return out;
 }
 
 /** The bucket of a key: its first two segments (`sem/<name>`). */

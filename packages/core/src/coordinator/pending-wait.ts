@@ -3,6 +3,16 @@ import { formatDuration } from '../util/parse-duration.js';
 import { CoordinatorError } from './coordinator-error.js';
 import type { WaitOptions } from './client.js';
 
+/**
+ * {@link WaitOptions} plus what the network server uses: a hook that receives the wait's cancel
+ * function, so a `CANCEL` or a closed connection can withdraw it without an AbortController
+ * (one costs more than the rest of a LOCK request together).
+ */
+export interface InternalWaitOptions extends WaitOptions {
+  /** @internal called once with a function that cancels the wait */
+  exposeCancel?: (cancel: (reason: Error) => void) => void;
+}
+
 /** What a session needs of a wait to cancel it when the session ends. */
 export interface Cancellable {
   readonly promise: Promise<unknown>;
@@ -36,7 +46,7 @@ export class PendingWait<T> implements Cancellable {
    */
   constructor(
     readonly what: string,
-    options: WaitOptions,
+    options: InternalWaitOptions,
   ) {
     this.promise = new Promise<T>((resolve, reject) => {
       this.#resolve = resolve;
@@ -51,6 +61,7 @@ export class PendingWait<T> implements Cancellable {
         ms,
       );
     }
+    options.exposeCancel?.((reason) => void this.cancel(reason));
     if (options.signal) {
       this.#signal = options.signal;
       if (options.signal.aborted) queueMicrotask(this.#onAbort);

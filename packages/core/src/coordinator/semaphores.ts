@@ -1,9 +1,8 @@
 import { ErrorCodes } from '../errors/codes.js';
 import type { Disposable } from '../disposable.js';
-import type { WaitOptions } from './client.js';
 import { CoordinatorError } from './coordinator-error.js';
 import { coordinatorKeys as keys } from './keys.js';
-import { PendingWait } from './pending-wait.js';
+import { PendingWait, type InternalWaitOptions } from './pending-wait.js';
 import type { RecipeContext } from './recipe-context.js';
 import type { SessionInfo } from './session-info.js';
 import type { KeyValue } from './backend.js';
@@ -47,7 +46,7 @@ export class Semaphores {
    * @returns the value after the operation
    * @throws {CoordinatorError} `COORDINATOR_TIMED_OUT` when a down waits longer than its timeout
    */
-  async apply(session: SessionInfo, name: string, delta: number, options: WaitOptions & { initial?: number }): Promise<number> {
+  async apply(session: SessionInfo, name: string, delta: number, options: InternalWaitOptions & { initial?: number }): Promise<number> {
     const initial = options.initial ?? 0;
     if (delta >= 0) return this.#ctx.serial(`sem:${name}`, () => this.#add(name, delta, initial));
     const need = -delta;
@@ -91,7 +90,7 @@ export class Semaphores {
     return result.succeeded ? next.value : undefined;
   }
 
-  async #enqueue(session: SessionInfo, name: string, need: number, initial: number, options: WaitOptions): Promise<number> {
+  async #enqueue(session: SessionInfo, name: string, need: number, initial: number, options: InternalWaitOptions): Promise<number> {
     const wait = new PendingWait<number>(`semaphore "${name}" -${need}`, options);
     if (options.timeoutMs === 0) {
       // A try that cannot go on at once: nothing was enqueued, nothing to withdraw.

@@ -9,9 +9,13 @@ import type { Coordinator } from './coordinator.js';
 import { CoordinatorError } from './coordinator-error.js';
 import type { CoordinatorSession } from './coordinator-session.js';
 import { LineSplitter } from './line-splitter.js';
+import type { InternalWaitOptions } from './pending-wait.js';
 import { formatError, formatReply, parseRequest, type ProtocolRequest } from './protocol.js';
 
-const WAITING_VERBS = new Set(['SEM', 'BARRIER', 'LOCK']);
+/** Cancels one request's wait; `run` is set once the request has started waiting. */
+interface Cancel {
+  run?: (reason: Error) => void;
+}
 
 /** Limits and credentials of one connection, from the server's options. */
 export interface ConnectionLimits {
@@ -31,7 +35,10 @@ export class ServerConnection {
   readonly #socket: Socket;
   readonly #coordinator: Coordinator;
   readonly #limits: ConnectionLimits;
-  readonly #pending = new Map<string, AbortController | undefined>();
+  /** Requests with an id in flight, with the function that cancels their wait once it exists. */
+  readonly #pending = new Map<string, Cancel>();
+  /** Every wait in flight (with or without id), cancelled when the connection closes. */
+  readonly #waits = new Set<Cancel>();
   readonly #holds = new Map<string, LockHold[]>();
   readonly #subscriptions = new Map<string, Disposable>();
   #session: CoordinatorSession | undefined;
@@ -73,7 +80,8 @@ export class ServerConnection {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#authTimer);
-    for (const controller of this.#pending.values()) controller?.abort();
+    const closed = new CoordinatorError(ErrorCodes.COORDINATOR_LOST, 'connection closed');
+    for (const cancel of this.#waits) cancel.run?.(closed);
     this.#socket.destroy();
     await this.#session?.end(new CoordinatorError(ErrorCodes.COORDINATOR_LOST, `connection of session ${this.#session.id} (${this.#session.name}) closed`));
   }
@@ -103,18 +111,19 @@ export class ServerConnection {
       this.#write(formatError(request.id, ErrorCodes.COORDINATOR_PROTOCOL, `request id #${request.id} is already in flight`));
       return;
     }
-    // Only requests that can wait need a way to be cancelled; an AbortController is not free.
-    const controller = WAITING_VERBS.has(request.verb) ? new AbortController() : undefined;
-    if (request.id !== undefined) this.#pending.set(request.id, controller);
+    const cancel: Cancel = {};
+    if (request.id !== undefined) this.#pending.set(request.id, cancel);
+    this.#waits.add(cancel);
     this.#inFlight++;
     const run = async (): Promise<void> => {
       let reply: string;
       try {
-        reply = formatReply(request.id, await this.#handle(request, controller?.signal));
+        reply = formatReply(request.id, await this.#handle(request, cancel));
       } catch (error) {
         reply = errorReply(request.id, error);
       }
       this.#inFlight--;
+      this.#waits.delete(cancel);
       if (request.id !== undefined) this.#pending.delete(request.id);
       this.#write(reply);
     };
@@ -155,18 +164,22 @@ export class ServerConnection {
     );
   }
 
-  async #handle(request: ProtocolRequest, signal: AbortSignal | undefined): Promise<string> {
+  async #handle(request: ProtocolRequest, cancel: Cancel): Promise<string> {
     const session = this.#session!;
     const { args, options } = request;
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
-    const wait = { ...(signal ? { signal } : {}), ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+    const wait: InternalWaitOptions & { initial?: number; mode?: 'exclusive' | 'shared'; capacity?: number } = {
+      exposeCancel: (run) => (cancel.run = run),
+    };
+    if (timeoutMs !== undefined) wait.timeoutMs = timeoutMs;
     switch (request.verb) {
       case 'PING':
         return 'PONG';
       case 'SEM': {
         const [name, delta] = need(request, 2, 'SEM <name> <delta> [timeout=<duration>] [initial=<n>]');
         const initial = options.initial === undefined ? undefined : integer('initial', options.initial);
-        const value = await session.semaphore(name, integer('delta', delta), { ...wait, ...(initial === undefined ? {} : { initial }) });
+        if (initial !== undefined) wait.initial = initial;
+        const value = await session.semaphore(name, integer('delta', delta), wait);
         return `OK ${value}`;
       }
       case 'BARRIER': {
@@ -179,7 +192,9 @@ export class ServerConnection {
         const mode = options.mode ?? 'exclusive';
         if (mode !== 'exclusive' && mode !== 'shared') throw protocol(`mode must be exclusive or shared, got "${mode}"`);
         const capacity = options.capacity === undefined ? undefined : integer('capacity', options.capacity);
-        const hold = await session.lock(resource, { ...wait, mode, ...(capacity === undefined ? {} : { capacity }) });
+        wait.mode = mode;
+        if (capacity !== undefined) wait.capacity = capacity;
+        const hold = await session.lock(resource, wait);
         const list = this.#holds.get(resource) ?? [];
         list.push(hold);
         this.#holds.set(resource, list);
@@ -220,9 +235,9 @@ export class ServerConnection {
       case 'CANCEL': {
         const [id] = need(request, 1, 'CANCEL <request-id>');
         const key = id.replace(/^#/, '');
-        const controller = this.#pending.get(key);
-        controller?.abort(new CoordinatorError(ErrorCodes.COORDINATOR_TIMED_OUT, `request #${id.replace(/^#/, '')} cancelled`));
-        return this.#pending.has(key) ? 'OK' : 'OK not-pending';
+        const target = this.#pending.get(key);
+        target?.run?.(new CoordinatorError(ErrorCodes.COORDINATOR_TIMED_OUT, `request #${key} cancelled`));
+        return target ? 'OK' : 'OK not-pending';
       }
       case 'AUTH':
         throw protocol('already authenticated');

@@ -26,9 +26,22 @@ export async function findWorkspaceRoot(cwd: string): Promise<string | undefined
 }
 
 /**
+ * Whether a package name follows the plugin naming convention, so discovery reads only those
+ * package.json files in `node_modules` (reading every one costs tens of milliseconds of cold
+ * start in a large tree): `@lockstep/plugin-*`, `lockstep-plugin-*`, `@scope/lockstep-plugin-*`.
+ *
+ * @param name the package's directory name under node_modules, scope included
+ * @returns true for a plugin-shaped name
+ */
+export function isPluginPackageName(name: string): boolean {
+  return /^(@lockstep\/plugin-|(@[^/]+\/)?lockstep-plugin-)/.test(name);
+}
+
+/**
  * Lists the directories that may hold plugins, without importing anything: the workspace's
- * `plugins/*`, and packages in `node_modules` (top-level and scoped) whose package.json has a
- * `lockstep` key, from `cwd` up to the workspace root (or the filesystem root outside one).
+ * `plugins/*`, and packages in `node_modules` (top-level and scoped) named like plugins
+ * ({@link isPluginPackageName}) whose package.json has a `lockstep` key, from `cwd` up to the
+ * workspace root (or the filesystem root outside one).
  *
  * @param cwd where discovery starts
  * @returns candidates, workspace plugins first, deduplicated by real path
@@ -73,9 +86,8 @@ async function scanNodeModules(nodeModules: string): Promise<PluginCandidate[]> 
   const found: PluginCandidate[] = [];
   for (const name of await listDir(nodeModules)) {
     if (name.startsWith('.')) continue;
-    const dirs = name.startsWith('@')
-      ? (await listDir(join(nodeModules, name))).map((child) => join(nodeModules, name, child))
-      : [join(nodeModules, name)];
+    const names = name.startsWith('@') ? (await listDir(join(nodeModules, name))).map((child) => `${name}/${child}`) : [name];
+    const dirs = names.filter(isPluginPackageName).map((pkg) => join(nodeModules, pkg));
     for (const dir of dirs) {
       const pkg = await readJson(join(dir, 'package.json'));
       if (pkg && typeof pkg === 'object' && 'lockstep' in pkg) found.push({ dir, source: 'node_modules' });

@@ -49,6 +49,7 @@ export class SshTransport implements Transport {
   #state: 'idle' | 'connecting' | 'ready' | 'lost' | 'disposed' = 'idle';
   #lastError: Error | undefined;
   #lost: ConnectionError | undefined;
+  #connecting: Promise<void> | undefined;
 
   /**
    * @param node an ssh node
@@ -69,6 +70,13 @@ export class SshTransport implements Transport {
   async connect(signal?: AbortSignal): Promise<void> {
     if (this.#state === 'ready') return;
     if (this.#state === 'disposed') throw new Error(`node ${this.node.name}: transport was disposed`);
+    if (this.#state === 'lost') throw this.#lost!;
+    // Concurrent callers share one attempt: one connection per node.
+    this.#connecting ??= this.#connect(signal).finally(() => (this.#connecting = undefined));
+    await this.#connecting;
+  }
+
+  async #connect(signal: AbortSignal | undefined): Promise<void> {
     this.#state = 'connecting';
     let client: Client;
     try {

@@ -74,6 +74,19 @@ describe('barriers', () => {
     expect(await patient).toMatch(/^LS5004 .*server2 .*left before it fired/);
   });
 
+  it('notices a participant whose lease ended behind its coordinator’s back (another process over the same store)', async () => {
+    const coordinator = new Coordinator();
+    coordinators.push(coordinator);
+    const [a, b, c] = await Promise.all(['node-a', 'node-b', 'node-c'].map((name) => coordinator.openSession({ name })));
+    const waiting = outcome(a!.barrier('remote', 3));
+    void b!.barrier('remote', 3).catch(() => undefined);
+    await settle();
+    // As when the process serving b died and etcd expired its lease: only the keys vanish.
+    await coordinator.backend.revokeLease(b!.lease);
+    expect(await waiting).toMatch(/^LS5004 barrier "remote" generation 1 is broken: node-b \(session [0-9a-f]+\) left before it fired/);
+    expect(await c!.barrier('remote', 1)).toEqual({ generation: 2 });
+  });
+
   it('releases 1000 participants', async () => {
     const s = await setup(1000);
     const all = await Promise.all(s.map((x) => x.barrier('big', 1000)));

@@ -21,22 +21,25 @@ afterEach(async () => {
 const steps = (...types: string[]) => ({ engine: '^0.1.0', contributes: { steps: types.map((type) => ({ type, description: `does ${type}` })) } });
 
 describe('discovery', () => {
-  it('finds workspace plugins and node_modules packages with a lockstep key, from a nested cwd', async () => {
+  it('finds workspace plugins and plugin-named node_modules packages with a lockstep key, from a nested cwd', async () => {
     await makePlugin(join(root, 'plugins/alpha'), { name: 'alpha', lockstep: steps('alpha') });
-    await makePlugin(join(root, 'node_modules/beta'), { name: 'beta', lockstep: steps('beta') });
-    await makePlugin(join(root, 'node_modules/@scope/gamma'), { name: '@scope/gamma', lockstep: steps('gamma') });
-    await mkdir(join(root, 'node_modules/not-a-plugin'), { recursive: true });
-    await writeFile(join(root, 'node_modules/not-a-plugin/package.json'), JSON.stringify({ name: 'not-a-plugin' }));
+    await makePlugin(join(root, 'node_modules/lockstep-plugin-beta'), { name: 'beta', lockstep: steps('beta') });
+    await makePlugin(join(root, 'node_modules/@scope/lockstep-plugin-gamma'), { name: '@scope/gamma', lockstep: steps('gamma') });
+    await makePlugin(join(root, 'node_modules/@lockstep/plugin-delta'), { name: '@lockstep/plugin-delta', lockstep: steps('delta') });
+    // Not named like a plugin: its package.json is never read, so it is not listed.
+    await makePlugin(join(root, 'node_modules/epsilon'), { name: 'epsilon', lockstep: steps('epsilon') });
+    await mkdir(join(root, 'node_modules/lockstep-plugin-not-really'), { recursive: true });
+    await writeFile(join(root, 'node_modules/lockstep-plugin-not-really/package.json'), JSON.stringify({ name: 'not-a-plugin' }));
     // A workspace plugin is also linked into node_modules: it is listed once.
     await mkdir(join(root, 'node_modules/@ws'), { recursive: true });
-    await symlink(join(root, 'plugins/alpha'), join(root, 'node_modules/@ws/alpha'));
+    await symlink(join(root, 'plugins/alpha'), join(root, 'node_modules/@ws/lockstep-plugin-alpha'));
     const nested = join(root, 'deploy/prod');
     await mkdir(nested, { recursive: true });
 
     const host = await PluginHost.discover({ cwd: nested });
 
-    expect(host.manifests.map((m) => m.name).sort()).toEqual(['@scope/gamma', 'alpha', 'beta']);
-    expect([...host.catalog().steps.keys()].sort()).toEqual(['alpha', 'beta', 'gamma']);
+    expect(host.manifests.map((m) => m.name).sort()).toEqual(['@lockstep/plugin-delta', '@scope/gamma', 'alpha', 'beta']);
+    expect([...host.catalog().steps.keys()].sort()).toEqual(['alpha', 'beta', 'delta', 'gamma']);
     expect(host.problems).toEqual([]);
   });
 

@@ -73,6 +73,42 @@ describe('the etcd backend on a three-member cluster', () => {
     }
   });
 
+  it('keeps semaphore counts exact while members are killed under concurrent posts and takes', async () => {
+    const backend = await EtcdBackend.connect({ endpoints: cluster.endpoints, prefix: `/exact/${randomBytes(4).toString('hex')}/` });
+    disposables.push(backend);
+    const coordinator = new Coordinator({ backend, sessionTtlMs: 3000 });
+    disposables.push(coordinator);
+    const sessions = await Promise.all(Array.from({ length: 10 }, (_, i) => coordinator.openSession({ name: `worker${i}` })));
+    let stop = false;
+    let posts = 0;
+    let takes = 0;
+    const workers = sessions.map(async (s, i) => {
+      while (!stop) {
+        await s.semaphore('exact', 1);
+        posts++;
+        if (i % 2 === 0) {
+          await s.semaphore('exact', -1, { timeoutMs: 30_000 });
+          takes++;
+        }
+      }
+    });
+    const faults = (async () => {
+      for (const victim of ['leader', 'follower', 'leader'] as const) {
+        await sleep(1500);
+        const leader = await cluster.leader();
+        const index = victim === 'leader' ? leader : (leader + 1) % 3;
+        await cluster.kill(index);
+        await sleep(1500);
+        await cluster.restart(index);
+      }
+      stop = true;
+    })();
+    await Promise.all([faults, ...workers]);
+    expect(posts).toBeGreaterThan(20);
+    // Every post and take applied exactly once: a lost answer retried blindly would be counted twice.
+    expect(await sessions[0]!.semaphore('exact', 0)).toBe(posts - takes);
+  });
+
   it('history check: 20 clients, one lock, coordinators and members killed at random: no two holds overlap, fences only grow', async () => {
     const prefix = `/history/${randomBytes(4).toString('hex')}/`;
     const ports = [await freePort(), await freePort()];
@@ -154,7 +190,7 @@ describe('the etcd backend on a three-member cluster', () => {
     const summary = `${history.length} holds (${history.filter((h) => h.lost).length} cut short by a lost coordinator), ${connectFailures} failed connects, faults: ${faults.join(', ')}`;
     console.info(`history check: ${summary}`);
     expect(faults.length, summary).toBeGreaterThanOrEqual(4);
-    expect(history.length, summary).toBeGreaterThanOrEqual(200);
+    expect(history.length, summary).toBeGreaterThanOrEqual(100);
     for (const [i, h] of history.entries()) {
       const previous = history[i - 1];
       if (!previous) continue;

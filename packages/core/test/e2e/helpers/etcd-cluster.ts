@@ -38,6 +38,8 @@ export interface EtcdCluster {
 export interface EtcdClusterOptions {
   /** 1 or 3 members (default 1). */
   size?: number;
+  /** Serve clients over TLS and require client certificates (`--client-cert-auth`): PEM files. */
+  tls?: { ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string };
 }
 
 /**
@@ -47,6 +49,8 @@ export interface EtcdClusterOptions {
  */
 export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promise<EtcdCluster> {
   const size = options.size ?? 1;
+  const tls = options.tls;
+  const scheme = tls ? 'https' : 'http';
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-etcd-'));
   const ports = await freePorts(size * 2);
   const members: EtcdMember[] = Array.from({ length: size }, (_, i) => ({
@@ -66,8 +70,9 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
       [
         '--name', m.name,
         '--data-dir', m.dataDir,
-        '--listen-client-urls', `http://${m.endpoint}`,
-        '--advertise-client-urls', `http://${m.endpoint}`,
+        '--listen-client-urls', `${scheme}://${m.endpoint}`,
+        '--advertise-client-urls', `${scheme}://${m.endpoint}`,
+        ...(tls ? ['--cert-file', tls.serverCert, '--key-file', tls.serverKey, '--trusted-ca-file', tls.ca, '--client-cert-auth'] : []),
         '--listen-peer-urls', m.peerUrl,
         '--initial-advertise-peer-urls', m.peerUrl,
         '--initial-cluster', initialCluster,
@@ -109,8 +114,7 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
         throw new Error(`etcd member ${m.name} exited: ${(logs.get(m) ?? []).join('').slice(-2000)}`);
       }
       try {
-        const res = await fetch(`http://${m.endpoint}/health`, { signal: AbortSignal.timeout(1000) });
-        const body = (await res.json()) as { health?: string };
+        const body = tls ? await httpsHealth(m.endpoint, tls) : ((await (await fetch(`http://${m.endpoint}/health`, { signal: AbortSignal.timeout(1000) })).json()) as { health?: string });
         if (body.health === 'true') return;
       } catch {
         // not listening yet
@@ -180,4 +184,30 @@ async function freePorts(n: number): Promise<number[]> {
   const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
+}
+
+/** GET /health over TLS with a client certificate (fetch cannot take one). */
+async function httpsHealth(endpoint: string, tls: NonNullable<EtcdClusterOptions['tls']>): Promise<{ health?: string }> {
+  const { request } = await import('node:https');
+  const { readFileSync } = await import('node:fs');
+  const [host, port] = endpoint.split(':');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host, port: Number(port), path: '/health', ca: readFileSync(tls.ca), cert: readFileSync(tls.clientCert), key: readFileSync(tls.clientKey), timeout: 1000 },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body) as { health?: string });
+          } catch (error) {
+            reject(error as Error);
+          }
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -24,6 +24,8 @@ export interface CoordinatorProcessOptions {
   sessionTtl: string;
   /** A fixed port (to restart a coordinator where its clients expect it); default any free port. */
   port?: number;
+  /** More `lockstep coordinator` options (TLS files). */
+  extraArgs?: string[];
 }
 
 /**
@@ -47,6 +49,7 @@ export async function startCoordinatorProcess(options: CoordinatorProcessOptions
       options.prefix,
       '--session-ttl',
       options.sessionTtl,
+      ...(options.extraArgs ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOCKSTEP_TOKEN: options.token } },
   );

@@ -178,17 +178,29 @@ if (hasEtcd) {
 }
 
 // ---- cold processes: node -e 0, lockstep sem NAME 0, etcdctl lock NAME true, interleaved ----
+// Wall time, and (through /usr/bin/time, when present) CPU time, which a loaded machine disturbs less.
+const hasTime = existsSync('/usr/bin/time');
+const cpu = { node: [], sem: [], etcdctl: [] };
+let cpuKey;
 const timeRun = (command, args, env) => {
   const t = now();
-  const r = spawnSync(command, args, { env, stdio: 'ignore' });
+  const r = hasTime
+    ? spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', command, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawnSync(command, args, { env, stdio: 'ignore' });
+  const wall = now() - t;
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${r.status}`);
-  return now() - t;
+  const match = hasTime ? /CPU ([\d.]+) ([\d.]+)/.exec(r.stderr.toString()) : null;
+  if (match && cpuKey) cpu[cpuKey].push((Number(match[1]) + Number(match[2])) * 1000);
+  return wall;
 };
 const cold = { node: [], sem: [], etcdctl: [] };
 const semEnv = { ...process.env, LOCKSTEP_COORDINATOR: address, LOCKSTEP_TOKEN: TOKEN };
 for (let i = 0; i < coldRuns + 2; i++) {
+  cpuKey = i >= 2 ? 'node' : undefined;
   const n = timeRun(process.execPath, ['-e', '0'], process.env);
+  cpuKey = i >= 2 ? 'sem' : undefined;
   const s = timeRun(process.execPath, [cli, 'sem', 'cold', '0'], semEnv);
+  cpuKey = i >= 2 ? 'etcdctl' : undefined;
   const e = hasEtcd ? timeRun('etcdctl', ['lock', 'bench-cold', 'true'], etcdctlEnv) : NaN;
   if (i >= 2) (cold.node.push(n), cold.sem.push(s), cold.etcdctl.push(e));
 }
@@ -223,6 +235,14 @@ const lines = [
   `| \`lockstep sem NAME 0\`, cold | ${ms(median(cold.sem))} | \`node -e 0\` | ${semNode.toFixed(2)}x | ≤ 1.5x: ${verdict(semNode <= 1.5)} |`,
   `| \`etcdctl lock NAME true\`, cold | ${ms(etcdLockMs)} | \`lockstep sem NAME 0\` | ${ratio(etcdLockMs, median(cold.sem))} | |`,
 ];
+if (cpu.node.length > 0) {
+  const cpuRatio = median(cpu.sem) / median(cpu.node);
+  lines.push(
+    `| \`node -e 0\`, cold, CPU time (user+sys) | ${ms(median(cpu.node))} | | | |`,
+    `| \`lockstep sem NAME 0\`, cold, CPU time | ${ms(median(cpu.sem))} | \`node -e 0\` | ${cpuRatio.toFixed(2)}x | ≤ 1.5x: ${verdict(cpuRatio <= 1.5)} |`,
+  );
+  if (hasEtcd) lines.push(`| \`etcdctl lock NAME true\`, cold, CPU time | ${ms(median(cpu.etcdctl))} | | | |`);
+}
 const machine = `${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), load average ${loadavg()[0].toFixed(1)} at the end, node ${process.version}`;
 const table = lines.join('\n');
 console.log(table);

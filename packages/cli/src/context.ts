@@ -64,12 +64,24 @@ export function createContext(options: ContextOptions): LockstepContext {
   };
 }
 
+/** The plugins that ship with the CLI: `run` and the seven of lockstep's own. */
+export const BUILTIN_PLUGINS = [
+  '@lockstep/plugin-run',
+  '@lockstep/plugin-semaphore',
+  '@lockstep/plugin-barrier',
+  '@lockstep/plugin-flock-lock',
+  '@lockstep/plugin-ssh-tar-upload',
+  '@lockstep/plugin-sync-protocol',
+  '@lockstep/plugin-multicast-push',
+  '@lockstep/plugin-ring-latency',
+] as const;
+
 /**
- * The plugins that ship with the CLI (`run`), found next to it, so playbooks work in any
- * directory, not only inside a workspace that installs them.
+ * The plugins that ship with the CLI, found next to it (their manifests are read, no code is
+ * imported), so playbooks work in any directory, not only inside a workspace that installs them.
  *
  * @returns their absolute directories
  */
 export function builtinPluginDirs(): string[] {
-  return [dirname(fileURLToPath(import.meta.resolve('@lockstep/plugin-run/package.json')))];
+  return BUILTIN_PLUGINS.map((name) => dirname(fileURLToPath(import.meta.resolve(`${name}/package.json`))));
 }

@@ -116,11 +116,14 @@ async function uploadPartition(members: readonly Arrival<NormalizedTarUploadOpti
   const archive = packEntries(entries, { compress: options.compress });
   let manifest: Map<string, string>;
   try {
+    let everyReceiverFailed = false;
     await pipeline(archive.stream, fanOut).catch((error: unknown) => {
       // Every receiver failing is reported per node below; anything else is the sender's.
       if (fanOut.live.length > 0) throw error;
+      everyReceiverFailed = true;
     });
-    manifest = await archive.manifest;
+    // With no receiver left the archive was abandoned half-made: its manifest would never settle.
+    manifest = everyReceiverFailed ? new Map() : await archive.manifest;
   } catch (error) {
     for (const receiver of receivers) receiver.process.kill();
     await cleanup(receivers);

@@ -29,7 +29,8 @@ interface Transfer {
   fd?: number;
   have?: Uint8Array;
   missing: number;
-  ack: Record<string, unknown>;
+  /** The answer to OPEN, once decided. */
+  ack?: Record<string, unknown>;
   done?: Record<string, unknown>;
   finishing?: Promise<void>;
   touched: number;
@@ -95,7 +96,8 @@ export class PushReceiver {
       const known = this.#transfers.get(key);
       if (known) {
         known.touched = Date.now();
-        void this.#reply('openAck', known.ack);
+        // Still deciding (hashing a big file for --checksum): the answer goes out when ready.
+        if (known.ack) void this.#reply('openAck', known.ack);
         return;
       }
       void this.#open(key, String(header.from), open);
@@ -133,7 +135,7 @@ export class PushReceiver {
   async #open(key: string, sender: string, open: OpenHeader): Promise<void> {
     const entry = open.entry;
     const base = { sid: open.sid, fid: open.fid, to: sender };
-    const transfer: Transfer = { open, sender, dest: '', missing: 0, ack: {}, touched: Date.now(), pending: [], pendingStart: 0, pendingBytes: 0, hash: createHash('sha256'), hashedTo: 0 };
+    const transfer: Transfer = { open, sender, dest: '', missing: 0, touched: Date.now(), pending: [], pendingStart: 0, pendingBytes: 0, hash: createHash('sha256'), hashedTo: 0 };
     this.#transfers.set(key, transfer);
     try {
       const rel = relativeToBase(this.#base, entry.path);
@@ -167,7 +169,7 @@ export class PushReceiver {
       transfer.ack = { ...base, need: true, error: (error as Error).message };
       transfer.done = { ...base, ok: false, error: (error as Error).message };
     }
-    await this.#reply('openAck', transfer.ack);
+    await this.#reply('openAck', transfer.ack!);
   }
 
   async #applyNow(transfer: Transfer): Promise<void> {

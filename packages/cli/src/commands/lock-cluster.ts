@@ -4,7 +4,8 @@ import * as t from 'typanion';
 import type { NodeSpec, Playbook } from '@lockstep/core';
 import type { LockstepContext } from '../context.js';
 import { isList, jsonOption, splitList } from '../options.js';
-import { SyncReporter, nodeFromAddress, orgalorgPluginDirs } from './sync.js';
+import { nodeFromAddress, orgalorgPluginDirs } from '../host-address.js';
+import { SyncReporter } from '../sync-reporter.js';
 
 const isDuration = t.cascade(t.isString(), [t.matchesRegExp(/^\s*(\d+(\.\d+)?|(\d+(\.\d+)?(ms|s|m|h))+)\s*$/)]);
 

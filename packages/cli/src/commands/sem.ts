@@ -3,6 +3,8 @@ import * as t from 'typanion';
 import type { LockstepContext } from '../context.js';
 import { clientOptions, connectFromOptions } from './coordinator.js';
 
+const isDelta = t.cascade(t.isNumber(), [t.isInteger()]);
+
 /** `lockstep sem NAME DELTA`: dissem's semaphore operation against a coordinator. */
 export class SemCommand extends Command<LockstepContext> {
   static override paths = [['sem']];
@@ -32,7 +34,7 @@ export class SemCommand extends Command<LockstepContext> {
   // plain positional: the words after NAME are proxied, DELTA is picked out, and the command
   // re-runs itself with `--delta=<n>` and the other words parsed as the options they are.
   rest = Option.Proxy({ name: 'DELTA' });
-  delta = Option.String('--delta', { hidden: true, validator: t.cascade(t.isNumber(), [t.isInteger()]) });
+  delta = Option.String('--delta', { hidden: true, validator: isDelta });
   timeout = clientOptions.duration('--timeout,-t', 'give up waiting after this long (exit 1, LS5003)');
   initial = Option.String('--initial', { description: 'value when this call creates the semaphore (default 0)', validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(0)]) });
   coordinator = clientOptions.coordinator();
@@ -44,10 +46,18 @@ export class SemCommand extends Command<LockstepContext> {
   connectTimeout = clientOptions.connectTimeout();
 
   override async execute(): Promise<number> {
-    if (this.delta === undefined || this.rest.length > 0) return this.#reparse();
+    let delta = this.delta;
+    if (delta === undefined && this.rest.length === 1) {
+      // The common case, `sem NAME -1`: DELTA alone after NAME, checked by the same validator.
+      const checked = t.as(this.rest[0], isDelta, { coerce: true, errors: false });
+      if (checked.errors) return this.#reparse();
+      delta = checked.value;
+    } else if (delta === undefined || this.rest.length > 0) {
+      return this.#reparse();
+    }
     const { client, lib } = await connectFromOptions(this.context, this, 'sem');
     try {
-      const value = await client.semaphore(this.name, this.delta, {
+      const value = await client.semaphore(this.name, delta, {
         signal: this.context.signal,
         ...(this.timeout === undefined ? {} : { timeoutMs: lib.parseDuration(this.timeout) }),
         ...(this.initial === undefined ? {} : { initial: this.initial }),
@@ -61,7 +71,7 @@ export class SemCommand extends Command<LockstepContext> {
 
   /** Picks DELTA out of the proxied words and runs `sem` again with the rest as options. */
   async #reparse(): Promise<number> {
-    const index = this.delta === undefined ? this.rest.findIndex((word) => /^[+-]?\d+$/.test(word)) : -1;
+    const index = this.delta === undefined ? this.rest.findIndex((word) => /^-?\d+$/.test(word)) : -1;
     if (this.delta !== undefined || index < 0) {
       throw new UsageError(`expected lockstep sem NAME DELTA [options], with DELTA an integer; got ${JSON.stringify(this.rest.join(' '))} after NAME`);
     }
@@ -78,8 +88,12 @@ export class SemCommand extends Command<LockstepContext> {
     ];
     const options = given.filter(([, value]) => value !== undefined).map(([flag, value]) => `${flag}=${value}`);
     const words = [...this.rest.slice(0, index), ...this.rest.slice(index + 1)];
-    // process + validateAndExecute rather than cli.run, so errors reach main's reportError.
-    const again = this.cli.process(['sem', ...options, ...words, `--delta=${this.rest[index]}`, this.name], this.context);
+    // A CLI of this command alone parses faster than the whole one; process + validateAndExecute
+    // rather than run, so errors reach main's reportError.
+    const { Cli } = await import('clipanion');
+    const cli = new Cli<LockstepContext>({ binaryLabel: 'lockstep', binaryName: 'lockstep' });
+    cli.register(SemCommand);
+    const again = cli.process(['sem', ...options, ...words, `--delta=${this.rest[index]}`, this.name], this.context);
     return (await again.validateAndExecute()) ?? 0;
   }
 }

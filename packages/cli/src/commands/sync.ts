@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { Command, Option, UsageError } from 'clipanion';
 import * as t from 'typanion';
-import type { NodeSpec, PhaseSpec, Playbook, Reporter, RunEvent, StepSpec } from '@lockstep/core';
+import type { NodeSpec, PhaseSpec, Playbook, StepSpec } from '@lockstep/core';
 import type { LockstepContext } from '../context.js';
+import { nodeFromAddress, orgalorgPluginDirs } from '../host-address.js';
 import { jsonOption } from '../options.js';
+import { SyncReporter } from '../sync-reporter.js';
 
 /** A duration as orgalorg's flags take it: `10s`, `500ms`, or a bare number of MILLISECONDS. */
 const isMsDuration = t.cascade(t.isString(), [t.matchesRegExp(/^\s*(\d+(\.\d+)?|(\d+(\.\d+)?(ms|s|m|h))+)\s*$/)]);
@@ -209,53 +210,6 @@ export class SyncCommand extends Command<LockstepContext> {
   }
 }
 
-/**
- * The plugins `lockstep sync` and `lockstep lock-cluster` build their runs from, found next to
- * the CLI whatever the working directory.
- *
- * @returns absolute plugin directories
- */
-export function orgalorgPluginDirs(): string[] {
-  return ['@lockstep/plugin-flock-lock', '@lockstep/plugin-ssh-tar-upload', '@lockstep/plugin-sync-protocol'].map((name) =>
-    dirname(fileURLToPath(import.meta.resolve(`${name}/package.json`))),
-  );
-}
-
-/**
- * Parses `[user@]host[:port]` (IPv6 as `[addr]:port`) into a node named after the address.
- *
- * @param word the address as the user wrote it
- * @param defaults user, key, timeouts
- * @returns the node
- * @throws {UsageError} for an empty host or a bad port
- */
-export function nodeFromAddress(
-  word: string,
-  defaults: { user: string; identityFile: string | undefined; knownHostsFile?: string | undefined; connectTimeoutMs: number; keepaliveIntervalMs: number },
-): NodeSpec {
-  const match = /^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:\s@]+)(?::(\d+))?$/.exec(word.trim());
-  if (!match) throw new UsageError(`--host: expected [user@]host[:port], got ${JSON.stringify(word)}`);
-  const port = match[3] === undefined ? undefined : Number(match[3]);
-  if (port !== undefined && (port < 1 || port > 65535)) throw new UsageError(`--host: port out of range in ${JSON.stringify(word)}`);
-  const host = match[2]!.replace(/^\[(.*)\]$/, '$1');
-  return {
-    name: word.trim(),
-    connection: 'ssh',
-    host,
-    ...(port === undefined ? {} : { port }),
-    labels: {},
-    vars: {},
-    ssh: {
-      user: match[1] ?? defaults.user,
-      ...(defaults.identityFile === undefined ? {} : { identityFile: defaults.identityFile }),
-      ...(defaults.knownHostsFile === undefined ? {} : { knownHostsFile: defaults.knownHostsFile }),
-      strictHostKeyChecking: 'yes',
-      connectTimeoutMs: defaults.connectTimeoutMs,
-      keepaliveIntervalMs: defaults.keepaliveIntervalMs,
-    },
-  };
-}
-
 function hostLines(text: string): string[] {
   return text
     .split('\n')
@@ -285,102 +239,4 @@ async function reachableNodes(nodes: NodeSpec[], reporter: SyncReporter, signal:
     }),
   );
   return nodes.filter((_, index) => reachable[index]);
-}
-
-/**
- * orgalorg's output: every output line whole, prefixed with its node (or, with `--json`, one
- * object `{node, stream, body}` per line); failures summarised node by node after all output.
- */
-export class SyncReporter implements Reporter {
-  readonly #context: LockstepContext;
-  readonly #options: { json: boolean; quiet: boolean; verbose: boolean };
-  readonly #failures = new Map<string, string[]>();
-
-  /**
-   * @param context where to write
-   * @param options `json`, `quiet` (no prefixes), `verbose` (step summaries)
-   */
-  constructor(context: LockstepContext, options: { json: boolean; quiet: boolean; verbose: boolean }) {
-    this.#context = context;
-    this.#options = options;
-  }
-
-  /**
-   * Writes one line, atomically (a single write), so lines never interleave.
-   *
-   * @param node the node it came from ('' for the run)
-   * @param stream `stdout`, `stderr`, `error`, `warning`, `info` or `summary`
-   * @param body the line
-   * @param extra more fields for `--json`
-   */
-  line(node: string, stream: string, body: string, extra: Record<string, unknown> = {}): void {
-    if (this.#options.json) {
-      this.#context.stdout.write(`${JSON.stringify({ node, stream, body, ...extra })}\n`);
-      return;
-    }
-    const target = stream === 'stdout' ? this.#context.stdout : this.#context.stderr;
-    const prefix = this.#options.quiet || node === '' ? '' : `${node} `;
-    const tag = stream === 'stdout' || stream === 'stderr' ? '' : `${stream}: `;
-    target.write(body.split('\n').map((text) => `${prefix}${tag}${text}\n`).join(''));
-  }
-
-  /** Renders one run event. */
-  handle(event: RunEvent): void {
-    switch (event.type) {
-      case 'step:output':
-        this.line(event.step.node, event.stream, event.line);
-        break;
-      case 'step:log':
-        if (event.level === 'warn' || event.level === 'error' || this.#options.verbose) this.line(event.step.node, event.level === 'warn' ? 'warning' : event.level, event.message);
-        break;
-      case 'warning':
-        this.line(event.node ?? '', 'warning', event.message);
-        break;
-      case 'step:end':
-        if (event.status === 'failed' && event.error) this.#fail(event.step.node, `${event.error.code} ${event.error.message}`);
-        else if (event.status === 'ok' && this.#options.verbose && event.summary) this.line(event.step.node, 'info', `${event.step.label}: ${event.summary}`);
-        break;
-      case 'node:end':
-        if (event.status === 'failed' && event.error && !this.#failures.has(event.node)) this.#fail(event.node, `${event.error.code} ${event.error.message}`);
-        break;
-      case 'run:end':
-        this.#summary(event.status);
-        break;
-      default:
-        break;
-    }
-  }
-
-  /**
-   * Prints why the run was aborted (a lost cluster lock, say) when no node's failure says it.
-   *
-   * @param result the run's status and error
-   */
-  runError(result: { status: 'ok' | 'failed' | 'interrupted'; error?: { code: string; message: string } }): void {
-    const error = result.error;
-    if (result.status !== 'failed' || !error) return;
-    const text = `${error.code} ${error.message}`;
-    if ([...this.#failures.values()].some((messages) => messages.includes(text))) return;
-    if (this.#options.json) this.line('', 'error', error.message, { code: error.code });
-    else this.#context.stderr.write(`run aborted: ${text}\n`);
-  }
-
-  /** Nothing buffered: every line is written as it comes. */
-  async finish(): Promise<void> {}
-
-  #fail(node: string, message: string): void {
-    this.#failures.set(node, [...(this.#failures.get(node) ?? []), message]);
-  }
-
-  #summary(status: 'ok' | 'failed' | 'interrupted'): void {
-    if (this.#failures.size === 0) return;
-    if (!this.#options.json) this.#context.stderr.write(`\n${status === 'interrupted' ? 'interrupted; ' : ''}failed on ${this.#failures.size} node${this.#failures.size === 1 ? '' : 's'}:\n`);
-    for (const [node, messages] of this.#failures) {
-      for (const message of messages) {
-        const code = message.slice(0, message.indexOf(' '));
-        if (this.#options.json) this.line(node, 'error', message.slice(code.length + 1), { code });
-        else this.#context.stderr.write(`  ${node}: ${message.replaceAll('\n', '\n    ')}\n`);
-      }
-    }
-  }
 }

@@ -108,8 +108,9 @@ export class EtcdBackend implements CoordinatorBackend {
       dialTimeout: normalized.dialTimeoutMs,
       ...(credentials ? { credentials } : {}),
       // HTTP/2 pings find a member that vanished without closing its connections (partition,
-      // power loss), so streams move on; etcd accepts pings every 5 s or slower by default.
-      grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000, 'grpc.keepalive_permit_without_calls': 1 },
+      // power loss), so the watch and keepalive streams move on. etcd accepts pings every 5 s
+      // or slower, and only while a call is open (its default enforcement policy).
+      grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000 },
       // Retries are ours (#retry and the guard): etcd3's global policy would retry writes blindly.
       faultHandling: { global: { execute: (fn: (context: { signal: AbortSignal }) => unknown) => fn({ signal: new AbortController().signal }) } as never },
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),

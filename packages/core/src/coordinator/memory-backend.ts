@@ -41,7 +41,10 @@ export class MemoryBackend implements CoordinatorBackend {
   #all = new Map<string, KeyValue>();
   #buckets = new Map<string, Map<string, KeyValue>>();
   #leases = new Map<LeaseId, Lease>();
-  #watchers = new Set<Watcher>();
+  /** Watchers whose prefix lies inside one bucket, by bucket (most: one name's prefix). */
+  #bucketWatchers = new Map<string, Set<Watcher>>();
+  /** Watchers whose prefix spans buckets. */
+  #wideWatchers = new Set<Watcher>();
   #disposed = false;
 
   /** The current revision (for tests and diagnostics). */
@@ -98,8 +101,19 @@ export class MemoryBackend implements CoordinatorBackend {
 
   async watch(prefix: string, listener: (events: readonly WatchEvent[]) => void): Promise<Disposable> {
     const watcher: Watcher = { prefix, listener };
-    this.#watchers.add(watcher);
-    return { dispose: () => void this.#watchers.delete(watcher) };
+    const bucket = prefixBucket(prefix);
+    let set = this.#wideWatchers;
+    if (bucket !== undefined) {
+      set = this.#bucketWatchers.get(bucket) ?? new Set();
+      this.#bucketWatchers.set(bucket, set);
+    }
+    set.add(watcher);
+    return {
+      dispose: () => {
+        set.delete(watcher);
+        if (bucket !== undefined && set.size === 0 && this.#bucketWatchers.get(bucket) === set) this.#bucketWatchers.delete(bucket);
+      },
+    };
   }
 
   /** Drops every key, lease and watch. */
@@ -107,7 +121,8 @@ export class MemoryBackend implements CoordinatorBackend {
     this.#disposed = true;
     for (const lease of this.#leases.values()) clearTimeout(lease.timer);
     this.#leases.clear();
-    this.#watchers.clear();
+    this.#bucketWatchers.clear();
+    this.#wideWatchers.clear();
     this.#all.clear();
     this.#buckets.clear();
   }
@@ -218,14 +233,27 @@ export class MemoryBackend implements CoordinatorBackend {
   }
 
   #notify(events: WatchEvent[]): void {
-    for (const watcher of this.#watchers) {
+    // Only watchers of the buckets these events touch (plus wide ones) are looked at, so a write
+    // costs the same however many other names are watched.
+    const candidates = new Set<Watcher>(this.#wideWatchers);
+    for (const event of events) {
+      const set = this.#bucketWatchers.get(bucketOf(event.kv.key));
+      if (set) for (const w of set) candidates.add(w);
+    }
+    for (const watcher of candidates) {
       const mine = events.filter((e) => e.kv.key.startsWith(watcher.prefix));
       if (mine.length === 0) continue;
       // Asynchronous, as etcd's are: a listener never runs inside the txn that caused it.
       queueMicrotask(() => {
-        if (this.#watchers.has(watcher)) watcher.listener(mine);
+        if (this.#isWatching(watcher)) watcher.listener(mine);
       });
     }
+  }
+
+  #isWatching(watcher: Watcher): boolean {
+    if (this.#wideWatchers.has(watcher)) return true;
+    const bucket = prefixBucket(watcher.prefix);
+    return bucket !== undefined && (this.#bucketWatchers.get(bucket)?.has(watcher) ?? false);
   }
 }
 

@@ -91,6 +91,15 @@ describe('ssh-tar-upload on real sshd nodes', () => {
     expect(readFileSync(join(root('node3'), src, 'a.txt'), 'utf8')).toBe('alpha\n');
   });
 
+  it('uploads through sudo -n, gzip-compressed, with the mover', async () => {
+    const src = sourceTree('tree8');
+    const dest = (node: string) => join(work, 'dest8', node);
+    const results = await uploadAll((node) => ({ src: `${src}/`, relative: true, dest: dest(node), sudo: true, compress: true }));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(readFileSync(join(dest('node3'), 'sub', 'b.bin')).equals(Buffer.alloc(300_000, 7))).toBe(true);
+    expect(lstatSync(join(dest('node3'), 'a.txt'))).toMatchObject({ uid: 1234, gid: 2345 });
+  });
+
   it('refuses a symbolic link that points out of the upload, before sending anything', async () => {
     const src = join(work, 'tree5');
     mkdirSync(src, { recursive: true });

@@ -184,6 +184,29 @@ describe('the wire', () => {
     expect(await r.next()).toBe('#d OK');
   });
 
+  it('cancels a pending request by id, withdrawing it', async () => {
+    const r = await raw();
+    r.send(`AUTH ${TOKEN}`);
+    await r.next();
+    r.send('#w SEM c -1');
+    await keysUnder(coordinator, 'sem/c/w/', 1);
+    r.send('CANCEL w');
+    expect([await r.next(), await r.next()].sort()).toEqual(['#w ERR LS5003 request #w cancelled', 'OK']);
+    await keysUnder(coordinator, 'sem/c/w/', 0, true);
+    // A client's AbortSignal does the same through CANCEL.
+    const holder = await client('holder');
+    const held = await holder.lock('held');
+    const c = await client('aborter');
+    const controller = new AbortController();
+    const waiting = c.lock('held', { signal: controller.signal });
+    await keysUnder(coordinator, 'lock/held/', 2);
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ code: 'LS5003' });
+    await keysUnder(coordinator, 'lock/held/', 1, true);
+    await held.release();
+    expect((await (await client('third')).lock('held', { timeoutMs: 0 })).resource).toBe('held');
+  });
+
   it('refuses a wrong token and closes the connection', async () => {
     const r = await raw();
     r.send('SEM x 1');

@@ -37,6 +37,8 @@ const context = createContext({
 });
 
 const exitCode = await runCli(process.argv.slice(2), context);
-process.exitCode = interrupt.signal.aborted && exitCode !== 0 ? EXIT_INTERRUPTED : exitCode;
+// Commands report an interrupt themselves (a run exits 130, `lockstep lock` exits with its
+// command's own status after passing the signal on), so their code stands as it is.
+process.exitCode = exitCode;
 // Let stdin go, so a command that never read it does not keep the process alive.
 process.stdin.unref?.();

@@ -35,6 +35,9 @@ export class FanOut extends Writable {
    */
   constructor(sinks: FanOutSink[], options: FanOutOptions) {
     super({ highWaterMark: 256 * 1024 });
+    // The pipeline that feeds this sees its errors; once it has torn down, a late one (the last
+    // receiver dropping) must not become an uncaught exception.
+    this.on('error', () => {});
     this.#sinks = sinks;
     this.#options = options;
     for (const sink of sinks) {

@@ -124,6 +124,7 @@ async function uploadPartition(members: readonly Arrival<NormalizedTarUploadOpti
     });
     // With no receiver left the archive was abandoned half-made: its manifest would never settle.
     manifest = everyReceiverFailed ? new Map() : await archive.manifest;
+    first.log.debug(`sent ${megabytes(fanOut.bytes)} to ${receivers.length} node(s) in ${formatDuration(Date.now() - started)}`);
   } catch (error) {
     for (const receiver of receivers) receiver.process.kill();
     await cleanup(receivers);
@@ -131,6 +132,7 @@ async function uploadPartition(members: readonly Arrival<NormalizedTarUploadOpti
   } finally {
     clearInterval(progress);
   }
+  const sent = Date.now();
   await Promise.all(
     receivers.map(async (receiver) => {
       const { exitCode } = await receiver.process.exited;
@@ -155,8 +157,7 @@ async function uploadPartition(members: readonly Arrival<NormalizedTarUploadOpti
     }
   }
   await cleanup(receivers.filter((receiver) => receiver.failure && receiver.temporary));
-  const elapsed = formatDuration(Date.now() - started);
-  first.log.debug(`streamed ${megabytes(fanOut.bytes)} to ${receivers.length} node(s) in ${elapsed}`);
+  first.log.debug(`extracted and verified on ${receivers.length - failed.length} node(s) ${formatDuration(Date.now() - sent)} after the last byte`);
   return new Map(
     receivers.map((receiver) => [
       receiver.context.node.name,

@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { chmod, chown, lchown, lutimes, readdir, rm, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -206,6 +206,13 @@ export class PushReceiver {
     const base = { sid: open.sid, fid: open.fid, to: transfer.sender };
     try {
       this.#flush(transfer);
+      if (open.entry.kind === 'file') {
+        // Owner, mode and times go on through the open descriptor, before the rename: no window
+        // where the file is in place with the temp file's mode, and no thread-pool round trips.
+        if (isRoot) fchownSync(transfer.fd!, open.entry.uid, open.entry.gid);
+        fchmodSync(transfer.fd!, open.entry.mode);
+        futimesSync(transfer.fd!, open.entry.mtimeMs / 1000, open.entry.mtimeMs / 1000);
+      }
       closeSync(transfer.fd!);
       transfer.fd = undefined;
       // Chunks that came in order were hashed as they were written; otherwise read the file.
@@ -218,7 +225,6 @@ export class PushReceiver {
         transfer.done = { ...base, ok: true, deleted };
       } else {
         renameSync(transfer.tmp!, transfer.dest);
-        await applyAttributes(transfer.dest, open.entry);
         this.stats.files++;
         this.stats.bytes += open.entry.size;
         transfer.done = { ...base, ok: true, sha256: sha };

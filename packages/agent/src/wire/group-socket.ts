@@ -2,6 +2,7 @@ import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { EventEmitter } from '@lockstep/core';
 import type { Event } from '@lockstep/core';
+import { isLoopback } from './address.js';
 import type { GroupAddress } from './address.js';
 import { decodeMessage, encodeMessage } from './messages.js';
 import type { MessageType, WireMessage } from './messages.js';
@@ -83,8 +84,9 @@ export class GroupSocket {
     });
     out.setMulticastInterface(options.interface);
     out.setMulticastTTL(options.ttl);
-    // Loopback on: agents sharing a host (tests, loopback setups) hear each other.
-    out.setMulticastLoopback(true);
+    // Looping our own datagrams back costs a full open (decrypt) of every chunk we send, only to
+    // drop it: loop only on a loopback interface, where several agents share the host.
+    out.setMulticastLoopback(isLoopback(options.interface));
     await new Promise<void>((resolve) => out.connect(options.group.port, options.group.address, () => resolve()));
     try {
       socket.setRecvBufferSize(32 * 1024 * 1024);

@@ -80,7 +80,10 @@ export class Sealer {
       const decipher = createDecipheriv('aes-256-gcm', this.#key, nonce);
       decipher.setAAD(datagram.subarray(0, headerEnd));
       decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(datagram.subarray(headerEnd + NONCE_BYTES, datagram.length - TAG_BYTES)), decipher.final()]);
+      const plain = decipher.update(datagram.subarray(headerEnd + NONCE_BYTES, datagram.length - TAG_BYTES));
+      // GCM's final() only checks the tag (it returns no bytes): skip a copy of every payload.
+      const rest = decipher.final();
+      return rest.length === 0 ? plain : Buffer.concat([plain, rest]);
     } catch {
       return undefined;
     }

@@ -51,6 +51,16 @@ export class Barriers {
   }
 
   /**
+   * Reads a barrier's current (or last) generation without arriving.
+   * @returns the generation, its count, arrivals and state; generation 0 and state `none` for an unknown name
+   */
+  async info(name: string): Promise<{ generation: number; count: number; arrived: number; state: BarrierState['state'] | 'none' }> {
+    const { state } = await this.#read(name);
+    if (!state) return { generation: 0, count: 0, arrived: 0, state: 'none' };
+    return { generation: state.generation, count: state.count, arrived: state.arrived, state: state.state };
+  }
+
+  /**
    * Arrives at barrier `name` expecting `count` participants.
    * @returns the generation that fired
    * @throws {CoordinatorError} `BARRIER_BROKEN` on a count mismatch or when a participant left; `COORDINATOR_TIMED_OUT`

@@ -57,6 +57,25 @@ export class Locks {
   }
 
   /**
+   * Reads who holds and who waits for a resource, in the order the grant rule sees them.
+   * @returns the holders (session name and fence) and the number waiting
+   */
+  async info(resource: string): Promise<{ holders: Array<{ name: string; session: string; mode: string; fence: number }>; waiting: number }> {
+    const { kvs } = await this.#ctx.backend.range({ key: keys.lockPrefix(resource), prefix: true });
+    const entries = kvs.map((kv) => ({ kv, entry: JSON.parse(kv.value) as LockEntry }));
+    const capacity = entries[0]?.entry.capacity ?? 1;
+    const holders: Array<{ name: string; session: string; mode: string; fence: number }> = [];
+    let exclusiveBefore = 0;
+    entries.forEach(({ kv, entry }, before) => {
+      if (entry.mode === 'shared' ? exclusiveBefore === 0 : before < capacity) {
+        holders.push({ name: entry.name, session: entry.session, mode: entry.mode, fence: kv.createRevision });
+      }
+      if (entry.mode === 'exclusive') exclusiveBefore++;
+    });
+    return { holders, waiting: entries.length - holders.length };
+  }
+
+  /**
    * Requests `resource` for `session`.
    * @returns the hold, once granted
    * @throws {CoordinatorError} `RESOURCE_BUSY` when a try (timeout 0) is not granted at once; `COORDINATOR_TIMED_OUT`; `LOCK_CAPACITY_MISMATCH`

@@ -38,7 +38,7 @@ export function parseRequest(line: string): ProtocolRequest {
     if (!ID.test(id)) throw protocolError('a request id is # followed by 1 to 32 letters, digits, "_", "." or "-"');
   }
   const verb = words[first];
-  if (verb === undefined) throw protocolError('empty request: expected a verb (AUTH, SEM, BARRIER, LOCK, UNLOCK, PUB, SUB, UNSUB, CANCEL, PING, QUIT)');
+  if (verb === undefined) throw protocolError('empty request: expected a verb (AUTH, SEM, BARRIER, LOCK, UNLOCK, INFO, PUB, SUB, UNSUB, CANCEL, PING, QUIT)');
   const args: string[] = [];
   const options: Record<string, string> = {};
   for (let w = first + 1; w < words.length; w++) {

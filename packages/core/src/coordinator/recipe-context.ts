@@ -68,14 +68,19 @@ export class RecipeContext {
       this.#watches.set(prefix, shared);
     }
     shared.listeners.add(listener);
-    clearTimeout(shared.linger);
     const entry = shared;
     await entry.ready;
     return {
       dispose: () => {
         if (!entry.listeners.delete(listener) || entry.listeners.size > 0) return;
-        clearTimeout(entry.linger);
+        // One timer per watch, refreshed, rather than a new timer each time a name goes idle:
+        // a lock taken and released in a loop makes its name idle on every iteration.
+        if (entry.linger) {
+          entry.linger.refresh();
+          return;
+        }
         entry.linger = setTimeout(() => {
+          entry.linger = undefined;
           if (entry.listeners.size > 0) return;
           if (this.#watches.get(prefix) === entry) this.#watches.delete(prefix);
           void entry.ready.then((w) => w.dispose());

@@ -42,6 +42,16 @@ export class Semaphores {
   }
 
   /**
+   * Reads a semaphore without creating it.
+   * @returns its value and the number of queued downs (0 and 0 for an unknown name)
+   */
+  async info(name: string): Promise<{ value: number; waiting: number }> {
+    const { kvs } = await this.#ctx.backend.range({ key: keys.semaphorePrefix(name), prefix: true });
+    const valueKv = kvs.find((kv) => kv.key === keys.semaphoreValue(name));
+    return { value: valueKv ? parseValue(valueKv).value : 0, waiting: kvs.length - (valueKv ? 1 : 0) };
+  }
+
+  /**
    * Applies `delta` to semaphore `name` for `session`.
    * @returns the value after the operation
    * @throws {CoordinatorError} `COORDINATOR_TIMED_OUT` when a down waits longer than its timeout

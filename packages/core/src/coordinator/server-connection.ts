@@ -9,6 +9,7 @@ import type { Coordinator } from './coordinator.js';
 import { CoordinatorError } from './coordinator-error.js';
 import type { CoordinatorSession } from './coordinator-session.js';
 import { LineSplitter } from './line-splitter.js';
+import { checkName } from './names.js';
 import type { InternalWaitOptions } from './pending-wait.js';
 import { formatError, formatReply, parseRequest, type ProtocolRequest } from './protocol.js';
 
@@ -232,6 +233,25 @@ export class ServerConnection {
         await sub?.dispose();
         return 'OK';
       }
+      case 'INFO': {
+        const [kind, name] = need(request, 2, 'INFO sem|barrier|lock <name>');
+        checkName(kind, name);
+        const recipes = this.#coordinator.recipes;
+        if (kind === 'sem') {
+          const { value, waiting } = await recipes.semaphores.info(name);
+          return `OK value=${value} waiting=${waiting}`;
+        }
+        if (kind === 'barrier') {
+          const b = await recipes.barriers.info(name);
+          return `OK generation=${b.generation} count=${b.count} arrived=${b.arrived} state=${b.state}`;
+        }
+        if (kind === 'lock') {
+          const { holders, waiting } = await recipes.locks.info(name);
+          const held = holders.map((h) => `${h.name.replace(/[\s,]/g, '_')}:${h.mode}:${h.fence}`).join(',');
+          return `OK holders=${holders.length} waiting=${waiting}${held ? ` held-by=${held}` : ''}`;
+        }
+        throw protocol(`INFO takes sem, barrier or lock, got "${kind}"`);
+      }
       case 'CANCEL': {
         const [id] = need(request, 1, 'CANCEL <request-id>');
         const key = id.replace(/^#/, '');
@@ -245,7 +265,7 @@ export class ServerConnection {
         setImmediate(() => this.#socket.end());
         return 'OK bye';
       default:
-        throw protocol(`unknown verb "${request.verb}": expected SEM, BARRIER, LOCK, UNLOCK, PUB, SUB, UNSUB, CANCEL, PING or QUIT`);
+        throw protocol(`unknown verb "${request.verb}": expected SEM, BARRIER, LOCK, UNLOCK, INFO, PUB, SUB, UNSUB, CANCEL, PING or QUIT`);
     }
   }
 }

@@ -187,4 +187,30 @@ describe('ssh-tar-upload on real sshd nodes', () => {
     for (let i = 0; i < 50 && execFileSync('ls', ['-A', dest('node2')]).toString().trim() !== 'big.bin'; i++) await new Promise((r) => setTimeout(r, 100));
     expect(execFileSync('ls', ['-A', dest('node2')]).toString().trim()).toBe('big.bin');
   });
+
+  it('fails every node at once, without hanging, when every receiver is gone', async () => {
+    const src = join(work, 'big9');
+    mkdirSync(src, { recursive: true });
+    execFileSync('dd', ['if=/dev/urandom', `of=${join(src, 'big.bin')}`, 'bs=1M', 'count=60', 'status=none']);
+    const dest = (node: string) => join(work, 'dest9', node);
+    let stopped = false;
+    const watcher = setInterval(() => {
+      const partial = execFileSync('sh', ['-c', `du -sk ${join(work, 'dest9')}/*/.lockstep-upload.* 2>/dev/null | cut -f1 | head -n 1 || true`]).toString().trim();
+      if (!stopped && Number(partial || 0) > 1024) {
+        stopped = true;
+        clearInterval(watcher);
+        for (const node of ['node1', 'node2', 'node3']) void cluster.stop(node);
+      }
+    }, 20);
+    try {
+      const t0 = Date.now();
+      const results = await uploadAll((node) => ({ src: `${src}/`, relative: true, dest: dest(node) }));
+      console.log('DBG upload took', Date.now() - t0);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      for (const result of results) expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'TU1002' });
+    } finally {
+      clearInterval(watcher);
+      for (const node of ['node1', 'node2', 'node3']) await cluster.startAgain(node);
+    }
+  });
 });

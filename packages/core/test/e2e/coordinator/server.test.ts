@@ -184,6 +184,27 @@ describe('the wire', () => {
     expect(await r.next()).toBe('#d OK');
   });
 
+  it('reports the state of a semaphore, a barrier and a lock with INFO, changing nothing', async () => {
+    const [a, b] = [await client('web1'), await client('web2')];
+    const waiting = a.semaphore('s', -2);
+    const arrived = a.barrier('b', 3);
+    const hold = await a.lock('db');
+    const queued = b.lock('db');
+    await keysUnder(coordinator, 'lock/db/', 2);
+    await keysUnder(coordinator, 'bar/b/g/1/', 1);
+    expect(await b.request('INFO sem s')).toBe('value=0 waiting=1');
+    expect(await b.request('INFO barrier b')).toBe('generation=1 count=3 arrived=1 state=open');
+    expect(await b.request(`INFO lock db`)).toBe(`holders=1 waiting=1 held-by=web1:exclusive:${hold.fence}`);
+    expect(await b.request('INFO sem never-used')).toBe('value=0 waiting=0');
+    expect(await b.request('INFO barrier never-used')).toBe('generation=0 count=0 arrived=0 state=none');
+    await expect(b.request('INFO queue x')).rejects.toMatchObject({ code: 'LS5006' });
+    await b.semaphore('s', 2);
+    expect(await waiting).toBe(0);
+    await hold.release();
+    await queued;
+    void arrived.catch(() => undefined);
+  });
+
   it('cancels a pending request by id, withdrawing it', async () => {
     const r = await raw();
     r.send(`AUTH ${TOKEN}`);

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // The `lockstep` bin. It runs the bundle (scripts/bundle.mjs, built by `yarn build` after tsc)
-// when the bundle is at least as new as the tsc output it was built from (the CLI's and, in the
-// monorepo, core's and the agent's); otherwise dist/main.js, so that a bundle left over from an
-// earlier build never runs older code than the one just compiled.
-import { statSync } from 'node:fs';
+// when the bundle holds the code tsc last compiled; otherwise dist/main.js, so that a bundle left
+// over from an earlier build never runs older code than the one just compiled.
+import { readFileSync, statSync } from 'node:fs';
 import module from 'node:module';
 
 // Node 22.1+ caches compiled code on disk; on Node 20 this is a no-op.
@@ -11,7 +10,32 @@ module.enableCompileCache?.();
 
 const at = (path) => new URL(path, import.meta.url);
 const mtime = (path) => statSync(at(path), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-const sources = ['../dist/main.js', '../tsconfig.tsbuildinfo', '../../core/tsconfig.tsbuildinfo', '../../agent/tsconfig.tsbuildinfo'];
 const bundled = mtime('../bundle/main.js');
-const current = bundled > 0 && sources.every((path) => mtime(path) <= bundled);
+// The tsc projects the bundle is built from (the CLI's and, in the monorepo, core's and the
+// agent's): each tsbuildinfo is rewritten whenever its project is rebuilt.
+const buildinfos = ['../tsconfig.tsbuildinfo', '../../core/tsconfig.tsbuildinfo', '../../agent/tsconfig.tsbuildinfo'];
+const rebuilt = buildinfos.filter((path) => mtime(path) > bundled);
+const current = bundled > 0 && mtime('../dist/main.js') <= bundled && (rebuilt.length === 0 || unchangedSinceBundle(rebuilt));
 await import(current ? at('../bundle/main.js').href : at('../dist/main.js').href);
+
+/**
+ * A project rebuilt after the bundle (e.g. `tsc -b packages/agent` alone) leaves the bundle
+ * current when none of the dist files the bundle took from it changed: tsc rewrites only the
+ * outputs that change. bundle/inputs.json lists those files (paths relative to the package).
+ */
+function unchangedSinceBundle(rebuiltBuildinfos) {
+  let inputs;
+  try {
+    inputs = JSON.parse(readFileSync(at('../bundle/inputs.json'), 'utf8'));
+  } catch {
+    return false;
+  }
+  return rebuiltBuildinfos.every((path) => {
+    const files = inputs.packages?.[path.slice('../'.length)];
+    // A project whose files are not listed is not known to be in the bundle: be safe.
+    return Array.isArray(files) && files.every((file) => {
+      const time = statSync(at(`../${file}`), { throwIfNoEntry: false })?.mtimeMs;
+      return time !== undefined && time < inputs.startedAt;
+    });
+  });
+}

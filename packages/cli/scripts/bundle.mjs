@@ -12,7 +12,9 @@
 // Packages with native addons, and heavy ones loaded only to run things, stay external and come
 // from node_modules. bin/lockstep.js runs the bundle when it is current, else dist/main.js.
 import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = new URL('..', import.meta.url);
@@ -30,6 +32,41 @@ const keepModuleUrls = {
       if (!text.includes('import.meta.url')) return undefined;
       return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'js' };
     });
+  },
+};
+
+// clipanion loads `tty` (and with it `net`) when it is imported, only to fill
+// Cli.defaultContext.colorDepth, which lockstep never reads: every context it runs with has its
+// own colorDepth (main.ts), and createCli always sets enableColors. With stdout not a terminal
+// (a pipe to a file, CI, scripts) that costs a few ms of every start. This loads `tty` only if
+// the default colour depth is ever read: the property becomes a lazy, non-enumerable getter, so
+// the `{ ...Cli.defaultContext, ...context }` spreads in clipanion skip it. A clipanion update
+// that changes these lines fails the bundle build instead of silently undoing this.
+const lazyClipanionTty = {
+  name: 'lazy-clipanion-tty',
+  setup(b) {
+    const patches = [
+      [/clipanion\/lib\/platform\/node\.js$/, [
+        ["var tty = require('tty');", ''],
+        ['var tty__default = /*#__PURE__*/_interopDefaultLegacy(tty);', "var tty__default = { get default() { return require('tty'); } };"],
+      ]],
+      [/clipanion\/lib\/advanced\/Cli\.mjs$/, [
+        [
+          '    colorDepth: getDefaultColorDepth(),\n};',
+          "};\nObject.defineProperty(Cli.defaultContext, 'colorDepth', { configurable: true, enumerable: false, get: () => getDefaultColorDepth() });",
+        ],
+      ]],
+    ];
+    for (const [filter, replacements] of patches) {
+      b.onLoad({ filter }, async (args) => {
+        let text = await readFile(args.path, 'utf8');
+        for (const [from, to] of replacements) {
+          if (!text.includes(from)) throw new Error(`lazy-clipanion-tty: ${args.path} no longer contains ${JSON.stringify(from)}`);
+          text = text.replace(from, to);
+        }
+        return { contents: text, loader: 'js' };
+      });
+    }
   },
 };
 
@@ -65,6 +102,9 @@ const common = {
   banner: { js: "import { createRequire as __lockstepRequire } from 'node:module'; const require = __lockstepRequire(import.meta.url);" },
 };
 
+// Taken before esbuild reads any input: a dist file written after this may be missing from the
+// bundle (see inputs.json below).
+const startedAt = Date.now();
 await rm(outdir, { recursive: true, force: true });
 const lazy = await build({
   ...common,
@@ -77,8 +117,28 @@ const main = await build({
   entryPoints: [fileURLToPath(new URL('dist/main.js', here))],
   outdir,
   splitting: true,
-  plugins: [lazyCoreExternal, keepModuleUrls],
+  plugins: [lazyCoreExternal, keepModuleUrls, lazyClipanionTty],
 });
+
+// bundle/inputs.json: the workspace dist files the bundle was built from, by package. bin/lockstep.js
+// reads it only when a package's tsbuildinfo is newer than the bundle (that package was rebuilt
+// alone, e.g. `tsc -b packages/agent`): the bundle is still current when none of the files it
+// took from that package changed since `startedAt` (tsc rewrites only the outputs that change).
+const packages = new Map();
+for (const input of Object.keys({ ...lazy.metafile.inputs, ...main.metafile.inputs })) {
+  const file = resolve(input); // metafile paths are relative to esbuild's working directory, the cwd
+  const at = file.lastIndexOf('/dist/');
+  if (at === -1 || file.includes('/node_modules/')) continue;
+  const buildinfo = `${file.slice(0, at)}/tsconfig.tsbuildinfo`;
+  if (!existsSync(buildinfo)) continue;
+  const pkg = relative(fileURLToPath(here), buildinfo);
+  if (!packages.has(pkg)) packages.set(pkg, []);
+  packages.get(pkg).push(relative(fileURLToPath(here), file));
+}
+await writeFile(
+  `${outdir}inputs.json`,
+  `${JSON.stringify({ startedAt, packages: Object.fromEntries([...packages].map(([pkg, files]) => [pkg, files.sort()])) })}\n`,
+);
 
 if (process.env.LOCKSTEP_BUNDLE_META) {
   const outputs = { ...lazy.metafile.outputs, ...main.metafile.outputs };

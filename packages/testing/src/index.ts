@@ -6,7 +6,7 @@ export type { RunCliOptions, RunCliResult } from './run-cli.js';
 export { startSshdNodes, SSHD_PATH, sshdNodesYaml, descendantsOf, isRunning } from './sshd/index.js';
 export type { StartSshdNodesOptions, SshdCluster, SshdProcess } from './sshd/index.js';
 // ---- local clusters, playbooks, plugin contexts ----
-export { createLocalCluster, localNode } from './local-cluster.js';
+export { createLocalCluster, localNode, localNodesYaml } from './local-cluster.js';
 export type { LocalCluster, LocalClusterOptions } from './local-cluster.js';
 export { createRecordingReporter, outputLines } from './recording-reporter.js';
 export type { RecordingReporter } from './recording-reporter.js';
@@ -16,6 +16,8 @@ export { runStep } from './run-step.js';
 export type { RunStepOptions } from './run-step.js';
 export { runPlaybook } from './run-playbook.js';
 export type { RunPlaybookOptions } from './run-playbook.js';
+export { playbookScratch } from './playbook-scratch.js';
+export type { PlaybookScratch, PlaybookScratchOptions, PlaybookScratchRun } from './playbook-scratch.js';
 export { createTestHost, runWithRecorder, runPluginDir } from './test-run.js';
 export type { TestRunResult, TestRunOptions } from './test-run.js';
 export { createFakePluginContext } from './fake-plugin-context.js';

@@ -69,3 +69,15 @@ export function localNode(name: string, workdir: string): NodeSpec {
     ssh: { strictHostKeyChecking: 'yes', connectTimeoutMs: 10_000, keepaliveIntervalMs: 15_000 },
   };
 }
+
+/**
+ * The `nodes:` block of a playbook with local nodes of these names, for YAML written in tests.
+ *
+ * @param names the node names
+ * @returns the YAML, one `name: { connection: local }` line per node, ending with a newline
+ * @example
+ * const yaml = `name: t\n${localNodesYaml(['a', 'b', 'c'])}phases: …`;
+ */
+export function localNodesYaml(names: readonly string[]): string {
+  return ['nodes:', ...names.map((name) => `  ${name}: { connection: local }`), ''].join('\n');
+}

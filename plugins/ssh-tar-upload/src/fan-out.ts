@@ -19,7 +19,7 @@ export interface FanOutOptions {
  * every live sink has taken this one: the stream goes at the pace of the slowest node, and
  * memory holds at most one chunk per sink beyond the sinks' own buffers. A sink that errors,
  * closes, or (with `sendTimeoutMs`) stalls is dropped so that the others go on; when none is
- * left, the writable fails.
+ * left, the writable is destroyed (a premature close for whoever pipes into it).
  */
 export class FanOut extends Writable {
   readonly #sinks: FanOutSink[];
@@ -35,9 +35,6 @@ export class FanOut extends Writable {
    */
   constructor(sinks: FanOutSink[], options: FanOutOptions) {
     super({ highWaterMark: 256 * 1024 });
-    // The pipeline that feeds this sees its errors; once it has torn down, a late one (the last
-    // receiver dropping) must not become an uncaught exception.
-    this.on('error', () => {});
     this.#sinks = sinks;
     this.#options = options;
     for (const sink of sinks) {
@@ -74,14 +71,20 @@ export class FanOut extends Writable {
       if (this.#dropped.has(sink.name)) continue;
       if (!sink.stream.write(chunk)) waits.push(this.#drained(sink));
     }
-    const finish = (): void => (this.live.length === 0 ? callback(new Error('every receiver failed')) : callback());
+    const finish = (): void => {
+      // With no receiver left, stop the pipeline (it sees a premature close; the caller reads
+      // `live` to tell why) rather than erroring: a late error would have no listener left.
+      if (this.live.length === 0) this.destroy();
+      else callback();
+    };
     if (waits.length === 0) finish();
     else void Promise.all(waits).then(finish);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
     for (const sink of this.#sinks) if (!this.#dropped.has(sink.name)) sink.stream.end();
-    callback(this.live.length === 0 ? new Error('every receiver failed') : null);
+    if (this.live.length === 0) this.destroy();
+    else callback();
   }
 
   /** Resolves when the sink drained or was dropped; drops it after the send timeout. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { formatDuration } from '@lockstep/core';
 import type { RemoteProcess, StepContext } from '@lockstep/core';
 import type { Arrival, MemberResult } from './arrival-group.js';
@@ -116,12 +116,7 @@ async function uploadPartition(members: readonly Arrival<NormalizedTarUploadOpti
   const archive = packEntries(entries, { compress: options.compress });
   let manifest: Map<string, string>;
   try {
-    let everyReceiverFailed = false;
-    await pipeline(archive.stream, fanOut).catch((error: unknown) => {
-      // Every receiver failing is reported per node below; anything else is the sender's.
-      if (fanOut.live.length > 0) throw error;
-      everyReceiverFailed = true;
-    });
+    const everyReceiverFailed = await streamTo(archive.stream, fanOut);
     // With no receiver left the archive was abandoned half-made: its manifest would never settle.
     manifest = everyReceiverFailed ? new Map() : await archive.manifest;
     first.log.debug(`sent ${megabytes(fanOut.bytes)} to ${receivers.length} node(s) in ${formatDuration(Date.now() - started)}`);
@@ -166,6 +161,29 @@ async function uploadPartition(members: readonly Arrival<NormalizedTarUploadOpti
         : { ok: true, value: { dir: receiver.dir, temporary: receiver.temporary, files: files.length, bytes: totalBytes } },
     ]),
   );
+}
+
+/**
+ * Pipes the archive into the fan-out. Settles when every byte went out (false), or when no
+ * receiver is left (true: each node's failure is already recorded); rejects when the archive
+ * itself fails (a source could not be read). Hand-rolled rather than `stream.pipeline`, whose
+ * premature-close handling surfaced as an uncaught exception when the last receiver dropped.
+ */
+function streamTo(archive: Readable, fanOut: FanOut): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    archive.once('error', (error) => {
+      fanOut.destroy();
+      reject(error);
+    });
+    fanOut.once('finish', () => resolve(false));
+    fanOut.once('close', () => {
+      if (fanOut.writableFinished) return;
+      archive.unpipe(fanOut);
+      archive.destroy();
+      resolve(true);
+    });
+    archive.pipe(fanOut);
+  });
 }
 
 /** Runs the node's own checks and compares its manifest with the sender's. */

@@ -1,13 +1,10 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import type { LockstepContext } from '../context.js';
-import { clientOptions, connectFromOptions } from './coordinator.js';
+import { clientOptions, CoordinatorClientCommand } from '../coordinator-options.js';
 
 /** `lockstep barrier NAME COUNT`: waits until COUNT participants arrived, then all go on. */
-export class BarrierCommand extends Command<LockstepContext> {
+export class BarrierCommand extends CoordinatorClientCommand {
   static override paths = [['barrier']];
-
-  static override schema = [t.hasMutuallyExclusiveKeys(['token', 'tokenFile'], { missingIf: 'undefined' })];
 
   static override usage = Command.Usage({
     category: 'Coordination',
@@ -26,16 +23,9 @@ export class BarrierCommand extends Command<LockstepContext> {
   name = Option.String({ name: 'NAME' });
   count = Option.String({ name: 'COUNT', validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]) });
   timeout = clientOptions.duration('--timeout,-t', 'give up waiting after this long (exit 1, LS5003)');
-  coordinator = clientOptions.coordinator();
-  token = clientOptions.token();
-  tokenFile = clientOptions.tokenFile();
-  discover = clientOptions.discover();
-  iface = clientOptions.iface();
-  lifespan = clientOptions.lifespan();
-  connectTimeout = clientOptions.connectTimeout();
 
   override async execute(): Promise<number> {
-    const { client, lib } = await connectFromOptions(this.context, this, 'barrier');
+    const { client, lib } = await this.connect('barrier');
     try {
       const { generation } = await client.barrier(this.name, this.count, {
         signal: this.context.signal,

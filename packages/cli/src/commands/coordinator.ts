@@ -1,117 +1,13 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import type { LockstepContext } from '../context.js';
-
-/** Durations as the command line writes them: `500ms`, `3s`, `2m`, `1m30s`, or bare seconds. */
-const isDuration = t.cascade(t.isString(), [t.matchesRegExp(/^(\d+(\.\d+)?|(\d+(\.\d+)?(ms|s|m|h))+)$/)]);
-const isLifespan = t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(-1)]);
-
-/**
- * The options every coordinator client command (`sem`, `barrier`, `lock`) shares, declared once
- * so names and help agree. Spread-free: each command assigns them to fields.
- */
-export const clientOptions = {
-  coordinator: () =>
-    Option.String('--coordinator,-c', { description: 'coordinator address host:port (default: $LOCKSTEP_COORDINATOR, else --discover)' }),
-  token: () => Option.String('--token', { description: 'coordinator token (default: $LOCKSTEP_TOKEN)' }),
-  tokenFile: () => Option.String('--token-file', { description: 'read the token from this file' }),
-  discover: () =>
-    Option.String('--discover', { description: 'find the coordinator by UDP multicast on group:port, e.g. 239.255.0.1:28015 (flom -A/-P)' }),
-  iface: () =>
-    Option.String('--interface', { description: 'local interface address for --discover (default 127.0.0.1; never the default route)' }),
-  lifespan: () =>
-    Option.String('--lifespan,-d', {
-      description: 'with --discover: 0 never starts a coordinator; N starts one living N idle seconds when none answers (--lifespan=-1: forever; default 60)',
-      validator: isLifespan,
-    }),
-  connectTimeout: () => Option.String('--connect-timeout', '5s', { description: 'give up connecting after this long', validator: isDuration }),
-  duration: (flag: string, description: string) => Option.String(flag, { description, validator: isDuration }),
-};
-
-/** What {@link connectFromOptions} reads from a client command. */
-export interface ClientOptionValues {
-  coordinator: string | undefined;
-  token: string | undefined;
-  tokenFile: string | undefined;
-  discover: string | undefined;
-  iface: string | undefined;
-  lifespan: number | undefined;
-  connectTimeout: string;
-}
-
-/**
- * Connects a client command to its coordinator: resolves the address (flags, environment,
- * discovery, dynamic start), then connects. Imports only the light client entry of core.
- *
- * @param context the command's context (env, cwd)
- * @param values the command's client options
- * @param name the command, in the session name `<node or hostname>/<command>`
- * @returns the connected client and the light client module
- * @throws {LockstepError} `COORDINATOR_UNREACHABLE`, `COORDINATOR_AUTH_FAILED`
- */
-export async function connectFromOptions(context: LockstepContext, values: ClientOptionValues, name: string) {
-  const lib = await import('@lockstep/core/coordinator-client');
-  let token = values.token;
-  if (values.tokenFile !== undefined) {
-    const { readFile } = await import('node:fs/promises');
-    const { resolve } = await import('node:path');
-    token = (await readFile(resolve(context.cwd, values.tokenFile), 'utf8')).trim();
-  }
-  const { address, token: resolvedToken } = await lib.resolveCoordinator({
-    coordinator: values.coordinator,
-    token,
-    discover: values.discover,
-    interface: values.iface,
-    lifespan: values.lifespan,
-    env: context.env,
-    startCoordinator: ({ endpoint, lifespan, token: secret }) => startDetachedCoordinator(context, endpoint, lifespan, secret),
-  });
-  const { hostname } = await import('node:os');
-  const client = await lib.connectCoordinator({
-    address,
-    token: resolvedToken,
-    name: `${context.env.LOCKSTEP_NODE ?? hostname()}/${name}`,
-    connectTimeoutMs: lib.parseDuration(values.connectTimeout),
-  });
-  return { client, lib };
-}
-
-/** flom's dynamic mode: start `lockstep coordinator` detached, answering discovery, with a lifespan. */
-async function startDetachedCoordinator(
-  context: LockstepContext,
-  endpoint: { group: string; port: number; interface: string },
-  lifespan: number,
-  token: string,
-): Promise<void> {
-  const { spawn } = await import('node:child_process');
-  const main = new URL('../main.js', import.meta.url);
-  const { fileURLToPath } = await import('node:url');
-  const child = spawn(
-    context.env.LOCKSTEP_NODE_BINARY ?? 'node',
-    [
-      fileURLToPath(main),
-      'coordinator',
-      '--listen',
-      `${endpoint.interface}:0`,
-      '--discover',
-      `${endpoint.group}:${endpoint.port}`,
-      '--interface',
-      endpoint.interface,
-      '--lifespan',
-      String(lifespan),
-    ],
-    // The token travels in the environment, not argv, where `ps` would show it.
-    { detached: true, stdio: 'ignore', cwd: context.cwd, env: { ...context.env, LOCKSTEP_TOKEN: token } },
-  );
-  child.on('error', () => undefined);
-  child.unref();
-}
+import { clientOptions, isLifespan, readToken, tokenSchema } from '../coordinator-options.js';
 
 /** `lockstep coordinator`: serves semaphores, barriers, locks and channels over TCP. */
 export class CoordinatorCommand extends Command<LockstepContext> {
   static override paths = [['coordinator']];
 
-  static override schema = [t.hasMutuallyExclusiveKeys(['token', 'tokenFile'], { missingIf: 'undefined' })];
+  static override schema = tokenSchema;
 
   static override usage = Command.Usage({
     category: 'Coordination',
@@ -162,11 +58,7 @@ export class CoordinatorCommand extends Command<LockstepContext> {
     const core = await import('@lockstep/core');
     const { randomBytes } = await import('node:crypto');
     let token = this.token ?? this.context.env.LOCKSTEP_TOKEN;
-    if (this.tokenFile !== undefined) {
-      const { readFile } = await import('node:fs/promises');
-      const { resolve } = await import('node:path');
-      token = (await readFile(resolve(this.context.cwd, this.tokenFile), 'utf8')).trim();
-    }
+    if (this.tokenFile !== undefined) token = await readToken(this.context, this.tokenFile);
     const generated = !token;
     token ||= randomBytes(24).toString('hex');
     const { host, port } = core.parseAddress(this.listen, { listening: true });

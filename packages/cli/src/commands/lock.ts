@@ -1,7 +1,5 @@
 import { Command, Option } from 'clipanion';
-import * as t from 'typanion';
-import type { LockstepContext } from '../context.js';
-import { clientOptions, connectFromOptions } from './coordinator.js';
+import { clientOptions, CoordinatorClientCommand } from '../coordinator-options.js';
 
 /** Exit codes of `lockstep lock` for its own failures, as flom's 96-99; anything else is the command's status. */
 export const LockExitCodes = {
@@ -18,10 +16,8 @@ export const LockExitCodes = {
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 /** `lockstep lock -- COMMAND`: flom. Runs a command while holding a lock on a resource. */
-export class LockCommand extends Command<LockstepContext> {
+export class LockCommand extends CoordinatorClientCommand {
   static override paths = [['lock']];
-
-  static override schema = [t.hasMutuallyExclusiveKeys(['token', 'tokenFile'], { missingIf: 'undefined' })];
 
   static override usage = Command.Usage({
     category: 'Coordination',
@@ -51,13 +47,6 @@ export class LockCommand extends Command<LockstepContext> {
   keepRunningIfLost = Option.Boolean('--keep-running-if-lost', false, {
     description: 'if the coordinator is lost while the command runs, let it run on (with a warning) instead of stopping it',
   });
-  coordinator = clientOptions.coordinator();
-  token = clientOptions.token();
-  tokenFile = clientOptions.tokenFile();
-  discover = clientOptions.discover();
-  iface = clientOptions.iface();
-  lifespan = clientOptions.lifespan();
-  connectTimeout = clientOptions.connectTimeout();
   command = Option.Rest({ name: 'COMMAND', required: 1 });
 
   override async execute(): Promise<number> {
@@ -69,7 +58,7 @@ export class LockCommand extends Command<LockstepContext> {
     };
     let connected;
     try {
-      connected = await connectFromOptions(this.context, this, 'lock');
+      connected = await this.connect('lock');
     } catch (error) {
       return fail(LockExitCodes.OTHER_ERROR, error);
     }

@@ -1,15 +1,13 @@
 import { Command, Option, UsageError } from 'clipanion';
 import * as t from 'typanion';
 import type { LockstepContext } from '../context.js';
-import { clientOptions, connectFromOptions } from './coordinator.js';
+import { clientOptions, CoordinatorClientCommand } from '../coordinator-options.js';
 
 const isDelta = t.cascade(t.isNumber(), [t.isInteger()]);
 
 /** `lockstep sem NAME DELTA`: dissem's semaphore operation against a coordinator. */
-export class SemCommand extends Command<LockstepContext> {
+export class SemCommand extends CoordinatorClientCommand {
   static override paths = [['sem']];
-
-  static override schema = [t.hasMutuallyExclusiveKeys(['token', 'tokenFile'], { missingIf: 'undefined' })];
 
   static override usage = Command.Usage({
     category: 'Coordination',
@@ -37,13 +35,6 @@ export class SemCommand extends Command<LockstepContext> {
   delta = Option.String('--delta', { hidden: true, validator: isDelta });
   timeout = clientOptions.duration('--timeout,-t', 'give up waiting after this long (exit 1, LS5003)');
   initial = Option.String('--initial', { description: 'value when this call creates the semaphore (default 0)', validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(0)]) });
-  coordinator = clientOptions.coordinator();
-  token = clientOptions.token();
-  tokenFile = clientOptions.tokenFile();
-  discover = clientOptions.discover();
-  iface = clientOptions.iface();
-  lifespan = clientOptions.lifespan();
-  connectTimeout = clientOptions.connectTimeout();
 
   override async execute(): Promise<number> {
     let delta = this.delta;
@@ -55,7 +46,7 @@ export class SemCommand extends Command<LockstepContext> {
     } else if (delta === undefined || this.rest.length > 0) {
       return this.#reparse();
     }
-    const { client, lib } = await connectFromOptions(this.context, this, 'sem');
+    const { client, lib } = await this.connect('sem');
     try {
       const value = await client.semaphore(this.name, delta, {
         signal: this.context.signal,

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+// A manifest is a small package.json read on every start for each plugin: read synchronously
+// (see discover-plugins.ts for why).
+import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as t from 'typanion';
 import { ErrorCodes } from '../errors/codes.js';
@@ -49,7 +51,7 @@ export async function inspectPluginPackage(dir: string, options: InspectOptions 
   const manifestPath = join(root, 'package.json');
   let text: string;
   try {
-    text = await readFile(manifestPath, 'utf8');
+    text = readFileSync(manifestPath, 'utf8');
   } catch (error) {
     const problem = new PluginError(ErrorCodes.PLUGIN_NOT_FOUND, undefined, `no plugin at ${root}: cannot read ${manifestPath}`, {
       cause: error,
@@ -74,11 +76,7 @@ export async function inspectPluginPackage(dir: string, options: InspectOptions 
   if (!isLockstepSection(section, { errors })) {
     return { isPlugin: true, problems: [invalid(name, manifestPath, errors.map((e) => `lockstep${e.startsWith('.') ? e : `: ${e}`}`).join('; '))] };
   }
-  // semver is loaded on first use: core's index must stay cheap to import.
-  const [{ default: semverValidRange }, { default: semverSatisfies }] = await Promise.all([
-    import('semver/ranges/valid.js'),
-    import('semver/functions/satisfies.js'),
-  ]);
+  const { semverValidRange, semverSatisfies } = await loadSemver();
   if (semverValidRange(section.engine) === null) {
     return { isPlugin: true, problems: [invalid(name, manifestPath, `lockstep.engine: "${section.engine}" is not a semver range`)] };
   }
@@ -129,6 +127,20 @@ export async function readPluginManifest(dir: string): Promise<PluginManifest> {
 }
 
 const [stepsPoint, commandsPoint] = builtinContributionPoints;
+
+type SemverFunctions = {
+  semverValidRange: typeof import('semver/ranges/valid.js');
+  semverSatisfies: typeof import('semver/functions/satisfies.js');
+};
+let semver: Promise<SemverFunctions> | undefined;
+
+/** semver, imported on first use (core's index must stay cheap to import) and once per process, not once per manifest. */
+function loadSemver(): Promise<SemverFunctions> {
+  semver ??= Promise.all([import('semver/ranges/valid.js'), import('semver/functions/satisfies.js')]).then(
+    ([{ default: semverValidRange }, { default: semverSatisfies }]) => ({ semverValidRange, semverSatisfies }),
+  );
+  return semver;
+}
 
 function readContributions(
   plugin: string,

@@ -136,6 +136,11 @@ export async function startSshdNodes(options: StartSshdNodesOptions): Promise<Ss
       'MaxStartups 100',
       'LogLevel VERBOSE',
       'Subsystem sftp /usr/lib/openssh/sftp-server',
+      // Some machine images run `pyenv init` from root's ~/.bashrc, which bash reads for every
+      // ssh session. Its rehash takes a lock file; a login shell killed mid-rehash (tests kill
+      // sessions on purpose) leaves the lock, and every later login then waits 60 s for it.
+      // One second bounds that wait; the variable means nothing where pyenv is absent.
+      'SetEnv PYENV_REHASH_TIMEOUT=1',
     ];
     // Extra lines replace the defaults with the same keyword (sshd keeps the first value of most
     // keywords, and refuses a second `Subsystem` of the same name).

@@ -1,20 +1,12 @@
+import { fileURLToPath } from 'node:url';
+import { localNodesYaml, playbookScratch } from '@lockstep/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeScratch, type Scratch } from '../helpers/run-playbook.js';
 
-let scratch: Scratch;
-beforeEach(async () => {
-  scratch = await makeScratch();
-});
-afterEach(async () => {
-  await scratch.remove();
-});
+const scratch = playbookScratch({ plugins: [fileURLToPath(new URL('../../', import.meta.url))] });
+beforeEach(() => scratch.create());
+afterEach(() => scratch.remove());
 
-const threeNodes = `
-nodes:
-  a: { connection: local }
-  b: { connection: local }
-  c: { connection: local }
-`;
+const threeNodes = localNodesYaml(['a', 'b', 'c']);
 
 describe('barrier step', () => {
   it('releases every node together: each release comes after the last arrival', async () => {

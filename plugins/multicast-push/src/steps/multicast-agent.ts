@@ -26,8 +26,8 @@ function quote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** How long to wait for a starting agent to say it is up. */
-const START_TIMEOUT_MS = 15_000;
+/** How long to wait for a starting agent to say it is up (a slow login shell counts too). */
+const START_TIMEOUT_MS = 60_000;
 
 /**
  * Starts a lockstep agent on the node for the rest of the run: uploads the one-file bundle over
@@ -79,6 +79,7 @@ export const multicastAgentStep: StepHandler<MulticastAgentArgs> = async (args, 
       clearTimeout(timer);
       resolve(false);
     });
+    context.signal.addEventListener('abort', () => resolve(false), { once: true });
   });
   if (!started) {
     agent.kill('SIGKILL');

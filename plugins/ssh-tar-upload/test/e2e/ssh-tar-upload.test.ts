@@ -199,13 +199,13 @@ describe('ssh-tar-upload on real sshd nodes', () => {
       if (!stopped && Number(partial || 0) > 1024) {
         stopped = true;
         clearInterval(watcher);
-        for (const node of ['node1', 'node2', 'node3']) void cluster.stop(node);
+        void (async () => {
+          for (const node of ['node1', 'node2', 'node3']) await cluster.stop(node);
+        })();
       }
     }, 20);
     try {
-      const t0 = Date.now();
       const results = await uploadAll((node) => ({ src: `${src}/`, relative: true, dest: dest(node) }));
-      console.log('DBG upload took', Date.now() - t0);
       expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
       for (const result of results) expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'TU1002' });
     } finally {

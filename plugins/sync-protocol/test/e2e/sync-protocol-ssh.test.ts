@@ -1,19 +1,18 @@
 import { fileURLToPath } from 'node:url';
-import { sshdNodesYaml, startSshdNodes, type SshdCluster } from '@lockstep/testing';
+import { playbookScratch, sshdNodesYaml, startSshdNodes, type SshdCluster } from '@lockstep/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { makeScratch, type Scratch } from '../helpers/run-playbook.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
+const scratch = playbookScratch({ plugins: [fileURLToPath(new URL('../../', import.meta.url))] });
 let cluster: SshdCluster;
-let scratch: Scratch;
 beforeAll(async () => {
   cluster = await startSshdNodes({ count: 3 });
-  scratch = await makeScratch();
+  await scratch.create();
 });
 afterAll(async () => {
   await cluster?.stopAll();
-  await scratch?.remove();
+  await scratch.remove();
 });
 
 it('speaks the sync protocol with tools on three SSH nodes: preamble, SYNC broadcast, BARRIER and SEM answers', async () => {

@@ -1,24 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { localNodesYaml, playbookScratch } from '@lockstep/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeScratch, type Scratch } from '../helpers/run-playbook.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
-let scratch: Scratch;
-beforeEach(async () => {
-  scratch = await makeScratch();
-});
-afterEach(async () => {
-  await scratch.remove();
-});
+const scratch = playbookScratch({ plugins: [fileURLToPath(new URL('../../', import.meta.url))] });
+beforeEach(() => scratch.create());
+afterEach(() => scratch.remove());
 
-const threeNodes = `
-nodes:
-  a: { connection: local }
-  b: { connection: local }
-  c: { connection: local }
-`;
+const threeNodes = localNodesYaml(['a', 'b', 'c']);
 
 const playbook = (step: string, phase = '') => `
 name: sync

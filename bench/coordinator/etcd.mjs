@@ -8,11 +8,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Coordinator, CoordinatorServer, EtcdBackend, MemoryBackend, connectCoordinator } from '@lockstep/core';
+import { freePort, median, now } from './measure.mjs';
 
 const { values } = parseArgs({
   options: { rounds: { type: 'string', default: '200' }, seconds: { type: 'string', default: '3' }, cold: { type: 'string', default: '20' } },
@@ -31,16 +31,6 @@ for (const tool of [etcdBin, etcdctl]) {
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Starts an etcd cluster of `size` members on loopback in `dir`; returns endpoints and a stop function. */
 async function startEtcd(size, dir) {

@@ -12,11 +12,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Coordinator, connectCoordinator } from '@lockstep/core';
+import { freePort, median, now } from './measure.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -34,20 +35,10 @@ const cli = join(root, 'packages/cli/dist/main.js');
 const TOKEN = 'bench-token';
 const hasEtcd = spawnSync('sh', ['-c', 'command -v etcd && command -v etcdctl']).status === 0;
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const now = () => Number(process.hrtime.bigint()) / 1e6;
 const children = [];
 process.on('exit', () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 });
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Starts a child process and resolves once it printed its first stdout line. */
 async function startChild(command, args, env = {}) {

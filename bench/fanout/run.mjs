@@ -4,7 +4,7 @@
 // Usage (after `yarn build`, as root with openssh-server, ansible and pssh installed):
 //   node bench/fanout/run.mjs [--nodes 20] [--repeat 3]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,7 +41,17 @@ function time(label, file, args, options = {}) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-bench-fanout-'));
-const cluster = await startSshdNodes({ count: nodeCount, baseDir: join(work, 'sshd') });
+// Sessions get an empty HOME: bash reads ~/.bashrc for every ssh command, and some machine
+// images run `pyenv init` there (several processes and a lock shared by every login), which
+// would measure the machine's rc files rather than the tools. All three tools log in to the
+// same sshd nodes, so they are compared under the same conditions either way.
+const emptyHome = join(work, 'home');
+mkdirSync(emptyHome);
+const cluster = await startSshdNodes({
+  count: nodeCount,
+  baseDir: join(work, 'sshd'),
+  sshdConfig: [`SetEnv HOME=${emptyHome} PYENV_REHASH_TIMEOUT=1`],
+});
 const results = [];
 try {
   const nodes = cluster.nodes;
@@ -85,10 +95,23 @@ try {
   const hundred = join(work, 'hundred.yml');
   writeFileSync(one, `name: one\n${sshdNodesYaml(ten)}phases:\n  - name: p\n    steps:\n${steps(1)}\n`);
   writeFileSync(hundred, `name: hundred\n${sshdNodesYaml(ten)}phases:\n  - name: p\n    steps:\n${steps(100)}\n`);
-  const oneMs = time('lockstep 1 step', 'node', [cli, 'run', one, '--plain']);
-  const hundredMs = time('lockstep 100 steps', 'node', [cli, 'run', hundred, '--plain']);
-  results.push(['1 no-op step on 10 nodes: lockstep', oneMs]);
-  results.push(['100 no-op steps on 10 nodes: lockstep', hundredMs]);
+  const oneMs = time('lockstep 1 step', 'node', [cli, 'run', one, '--plain'], { repeat: 1 });
+  const hundredMs = time('lockstep 100 steps', 'node', [cli, 'run', hundred, '--plain'], { repeat: 1 });
+  results.push(['1 no-op step on 10 sshd nodes: lockstep', oneMs]);
+  results.push(['100 no-op steps on 10 sshd nodes: lockstep', hundredMs]);
+  // The same on 10 local nodes: no remote login shell per step, so this is the runner's own cost.
+  const localNodes = `nodes:\n${Array.from({ length: 10 }, (_, i) => `  l${i + 1}: { connection: local, workdir: ${JSON.stringify(join(work, `l${i + 1}`))} }`).join('\n')}\n`;
+  const localOne = join(work, 'local-one.yml');
+  const localHundred = join(work, 'local-hundred.yml');
+  writeFileSync(localOne, `name: one\n${localNodes}phases:\n  - name: p\n    steps:\n${steps(1)}\n`);
+  writeFileSync(localHundred, `name: hundred\n${localNodes}phases:\n  - name: p\n    steps:\n${steps(100)}\n`);
+  const localOneMs = time('lockstep 1 local step', 'node', [cli, 'run', localOne, '--plain']);
+  const localHundredMs = time('lockstep 100 local steps', 'node', [cli, 'run', localHundred, '--plain']);
+  results.push(['1 no-op step on 10 local nodes: lockstep', localOneMs]);
+  results.push(['100 no-op steps on 10 local nodes: lockstep', localHundredMs]);
+  // One login shell on a node, as every ssh exec pays it (root's ~/.bashrc may do real work).
+  const shellMs = time('ssh true', 'ssh', [...sshOpts.split(' '), '-p', String(nodes[0].port), `${user}@127.0.0.1`, 'true'], { repeat: 5 });
+  results.push(['one `ssh node true` (login + remote shell)', shellMs]);
 
   // Cold start.
   const quick = join(root, 'examples/quickstart/playbook.yml');
@@ -104,7 +127,8 @@ try {
   const verdict = (ok) => (ok ? 'ok' : 'MISSED');
   console.log(`lockstep / ansible      = ${ratio(lockstepMs, ansibleMs)}  (target <= 0.5: ${verdict(lockstepMs <= 0.5 * ansibleMs)})`);
   console.log(`lockstep / parallel-ssh = ${ratio(lockstepMs, psshMs)}  (target <= 1.0: ${verdict(lockstepMs <= psshMs)})`);
-  console.log(`runner overhead per step on 10 nodes = ${((hundredMs - oneMs) / 99).toFixed(1)} ms`);
+  console.log(`per step on 10 sshd nodes   = ${((hundredMs - oneMs) / 99).toFixed(1)} ms (each node starts a login shell per step)`);
+  console.log(`runner overhead per step on 10 local nodes = ${((localHundredMs - localOneMs) / 99).toFixed(1)} ms`);
   console.log(`--help / node -e 0      = ${ratio(helpMs, nodeMs)}  (target <= 1.5: ${verdict(helpMs <= 1.5 * nodeMs)})`);
   console.log(`check / node -e 0       = ${ratio(checkMs, nodeMs)}  (target <= 1.5: ${verdict(checkMs <= 1.5 * nodeMs)})`);
 } finally {

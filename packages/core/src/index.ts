@@ -67,6 +67,8 @@ export { readPluginManifest, inspectPluginPackage } from './plugins/read-manifes
 export type { ManifestReadResult, InspectOptions } from './plugins/read-manifest.js';
 export { findWorkspaceRoot } from './plugins/discover-plugins.js';
 export { coreVersion } from './plugins/engine-version.js';
+export { joinArrivalGroup } from './plugins/arrival-group.js';
+export type { Arrival, ArrivalGroupOptions, MemberResult } from './plugins/arrival-group.js';
 
 // ---- runner and reporters ----
 export { runPlaybook, createPlaybookRun } from './runner/run-playbook-entry.js';
@@ -84,9 +86,14 @@ export { combineReporters } from './runner/reporters/combine-reporters.js';
 export { formatSummaryTable } from './runner/reporters/summary-table.js';
 export type { SummaryTableOptions } from './runner/reporters/summary-table.js';
 
+// ---- steps that wait for their phase's peers (barrier, sync-protocol) ----
+export { watchPhasePeers, markPhaseFallout, failedPhasePeers } from './runner/phase-peers.js';
+export type { PhasePeerWatch, FailedPhasePeers } from './runner/phase-peers.js';
+
 // ---- transports ----
 export { createTransport } from './transports/create-transport.js';
 export type { CreateTransportOptions } from './transports/create-transport.js';
+export { shellQuote } from './transports/shell-quote.js';
 
 // ---- coordinator ----
 export { Coordinator } from './coordinator/coordinator.js';

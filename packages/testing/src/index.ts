@@ -22,3 +22,5 @@ export { createTestHost, runWithRecorder, runPluginDir } from './test-run.js';
 export type { TestRunResult, TestRunOptions } from './test-run.js';
 export { createFakePluginContext } from './fake-plugin-context.js';
 export type { FakePluginContext, FakeManifest, FakeLogEntry } from './fake-plugin-context.js';
+export { startManualRun } from './manual-run.js';
+export type { ManualRun } from './manual-run.js';

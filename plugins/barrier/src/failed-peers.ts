@@ -1,24 +1,5 @@
-import { ErrorCodes, LockstepError } from '@lockstep/core';
-import type { Disposable, RunScope, StepContext } from '@lockstep/core';
-
-/**
- * Nodes of a run that this plugin failed because a barrier broke: consequences of another
- * node's failure, not causes. Error messages name the causes. The step handlers of every node
- * run in the runner's process, so a module-level map sees them all.
- */
-const fallout = new WeakMap<RunScope, Set<string>>();
-
-/**
- * Records that a node's barrier step failed because the barrier broke.
- *
- * @param run the run
- * @param node the node whose step is failing
- */
-export function markFallout(run: RunScope, node: string): void {
-  let nodes = fallout.get(run);
-  if (!nodes) fallout.set(run, (nodes = new Set()));
-  nodes.add(node);
-}
+import { ErrorCodes, LockstepError, failedPhasePeers, watchPhasePeers } from '@lockstep/core';
+import type { FailedPhasePeers, PhasePeerWatch, StepContext } from '@lockstep/core';
 
 /** What a barrier needs to know to decide that it can no longer fill. */
 export interface BarrierFill {
@@ -48,13 +29,17 @@ export function unreachableBarrier(
   failed: readonly string[],
   consequences: ReadonlySet<string> = new Set(),
 ): LockstepError | undefined {
-  const gone = failed.filter((node) => phase.nodes.includes(node));
+  return barrierBreak(fill, phase, failedPhasePeers(phase, failed, { fallout: consequences }));
+}
+
+/** {@link unreachableBarrier} over the failed peers core sorted out. */
+function barrierBreak(fill: BarrierFill, phase: { name: string; nodes: readonly string[] }, peers: FailedPhasePeers): LockstepError | undefined {
+  const gone = peers.failed;
   if (gone.length === 0) return undefined;
   const alive = phase.nodes.length - gone.length;
   if (fill.count <= alive) return undefined;
   // Name the nodes that failed for their own reasons, not those a broken barrier failed.
-  const causes = gone.filter((node) => !consequences.has(node));
-  const named = causes.length > 0 ? causes : gone;
+  const named = peers.causes;
   return new LockstepError(
     ErrorCodes.BARRIER_BROKEN,
     `barrier "${fill.name}" cannot be reached: ${named.length === 1 ? 'node' : 'nodes'} ${named.join(', ')} failed in phase "${phase.name}" ` +
@@ -71,24 +56,6 @@ export function unreachableBarrier(
  * @returns a signal that aborts on the step's own signal or with the breaking error, and a
  *   disposable that stops listening
  */
-export function watchFailedPeers(fill: BarrierFill, context: StepContext): { signal: AbortSignal; broken: () => LockstepError | undefined } & Disposable {
-  const controller = new AbortController();
-  let error: LockstepError | undefined;
-  const check = (): void => {
-    if (error) return;
-    error = unreachableBarrier(fill, context.phase, context.phase.failedNodes(), fallout.get(context.run));
-    if (error) controller.abort(error);
-  };
-  const subscription = context.phase.onDidFailNode(check);
-  check();
-  return {
-    signal: AbortSignal.any([context.signal, controller.signal]),
-    // Checks again: another node's withdrawal may reach this node (as the coordinator's
-    // BARRIER_BROKEN) before the failure event does, and the failure is the reason to report.
-    broken: () => {
-      check();
-      return error;
-    },
-    dispose: () => subscription.dispose(),
-  };
+export function watchFailedPeers(fill: BarrierFill, context: StepContext): PhasePeerWatch {
+  return watchPhasePeers(context, (peers) => barrierBreak(fill, context.phase, peers));
 }

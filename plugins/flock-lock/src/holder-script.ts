@@ -1,4 +1,4 @@
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '@lockstep/core';
 
 /** Lines the holder script prints, so that the runner can tell its states apart from noise. */
 export const HolderMarks = {

@@ -73,7 +73,7 @@ async function writeFile(pack: ReturnType<typeof createPack>, header: Headers, e
     // Read exactly the size in the header: a file that grows meanwhile is cut, one that shrinks fails.
     const size = entry.stats.size;
     if (size > 0) {
-      for await (const chunk of createReadStream(entry.path, { start: 0, end: size - 1, highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+      for await (const chunk of createReadStream(entry.path, { start: 0, end: size - 1, highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
         hash.update(chunk);
         written += chunk.length;
         if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', resolve));

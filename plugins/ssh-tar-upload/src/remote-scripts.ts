@@ -1,4 +1,4 @@
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '@lockstep/core';
 
 /**
  * The shell scripts a node runs, with GNU coreutils, findutils and tar (every Debian node has

@@ -1,13 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import type { PluginContext, StepContext, StepHandler } from '@lockstep/core';
+import { shellQuote } from '@lockstep/core';
+import type { StepContext } from '@lockstep/core';
+import { runSyncTool as runSyncProtocolTool } from '@lockstep/plugin-sync-protocol';
 import { TarUploadCodes, TarUploadError } from './errors.js';
 import type { NormalizedTarUploadOptions } from './normalize-options.js';
 import { asUser, cleanupScript, moveScript } from './remote-scripts.js';
-import { shellQuote } from './shell-quote.js';
 import type { NodeUpload } from './upload-group.js';
-
-/** The package whose `sync-protocol` step runs `sync-cmd` tools. */
-const SYNC_PROTOCOL_PLUGIN = '@lockstep/plugin-sync-protocol';
 
 /**
  * Runs the sync tool on one node after its upload: the default mover, a `simple` command, or a
@@ -43,49 +41,14 @@ export async function runSyncTool(upload: NodeUpload, options: NormalizedTarUplo
     const result = await node.exec(command, { signal: context.signal, ...(stdin === undefined ? {} : { stdin }) });
     if (result.exitCode !== 0) throw fail(`\`${sync.command}\` exited with code ${result.exitCode}`);
   } else {
-    const handler = await syncProtocolHandler(context);
+    // The protocol (HELLO, NODE, START, SYNC broadcast through the run's coordinator) stays the
+    // sync-protocol plugin's: it publishes runSyncTool for exactly this.
     try {
-      await handler({ command, ...(stdin === undefined ? {} : { stdin }) }, context);
+      await runSyncProtocolTool({ command, ...(stdin === undefined ? {} : { stdin }) }, context);
     } catch (error) {
       throw fail((error as Error).message, error);
     }
   }
   if (upload.temporary) await node.transport.exec(asUser(cleanupScript(upload.dir), options.sudo)).catch(() => {});
   return `synced by ${sync.kind === 'simple' ? 'simple tool' : 'sync tool'}`;
-}
-
-let cached: Promise<StepHandler<{ command: string; stdin?: string }>> | undefined;
-
-/**
- * The `sync-protocol` step's handler, obtained through the plugin's published entry point: its
- * `activate()` is called with a context that only records the step it registers. The protocol
- * (HELLO, NODE, START, SYNC broadcast through the run's coordinator) thus stays the plugin's.
- */
-async function syncProtocolHandler(context: StepContext): Promise<StepHandler<{ command: string; stdin?: string }>> {
-  cached ??= (async () => {
-    const specifier = SYNC_PROTOCOL_PLUGIN;
-    let module: { activate: (context: PluginContext) => void | Promise<void> };
-    try {
-      module = (await import(specifier)) as typeof module;
-    } catch (error) {
-      throw new TarUploadError(TarUploadCodes.SYNC_FAILED, `\`sync-cmd\` needs the ${SYNC_PROTOCOL_PLUGIN} plugin installed: ${(error as Error).message}`, { cause: error });
-    }
-    let handler: StepHandler<{ command: string; stdin?: string }> | undefined;
-    const noop = { dispose() {} };
-    const log = context.log;
-    await module.activate({
-      manifest: { name: SYNC_PROTOCOL_PLUGIN, version: '', dir: '', main: '', engine: '', activationEvents: [], contributes: { steps: [], commands: [] } },
-      subscriptions: [],
-      log,
-      registerStep: (type: string, registered: unknown) => {
-        if (type === 'sync-protocol') handler = registered as typeof handler;
-        return noop;
-      },
-      registerCommand: () => noop,
-    } as PluginContext);
-    if (!handler) throw new TarUploadError(TarUploadCodes.SYNC_FAILED, `${SYNC_PROTOCOL_PLUGIN} did not register the \`sync-protocol\` step`);
-    return handler;
-  })();
-  cached.catch(() => (cached = undefined));
-  return cached;
 }

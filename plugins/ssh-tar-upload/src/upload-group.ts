@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { formatDuration } from '@lockstep/core';
-import type { RemoteProcess, StepContext } from '@lockstep/core';
-import type { Arrival, MemberResult } from './arrival-group.js';
+import type { Arrival, MemberResult, RemoteProcess, StepContext } from '@lockstep/core';
 import { collectSources, type SourceEntry } from './collect-sources.js';
 import { TarUploadCodes, TarUploadError } from './errors.js';
 import { FanOut } from './fan-out.js';

@@ -10,7 +10,7 @@ it('registers the `sync-protocol` step its manifest contributes, with a planner,
   const manifest = await readPluginManifest(pluginDir);
   expect(manifest.contributes.steps.map((step) => step.type)).toEqual(['sync-protocol']);
   expect(manifest.activationEvents).toContain('onStep:sync-protocol');
-  expect(Object.keys(plugin).sort()).toEqual(['activate', 'deactivate']);
+  expect(Object.keys(plugin).sort()).toEqual(['activate', 'deactivate', 'runSyncTool']);
   const context = createFakePluginContext(manifest);
   await plugin.activate(context);
   expect(context.steps.get('sync-protocol')?.planner).toBeTypeOf('function');

@@ -58,4 +58,23 @@ describe('lockstep sync (orgalorg) against real sshd nodes', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/LS3001/);
   });
+
+  it('runs a sync tool with the sync protocol after the upload, and a --simple one with --stdin', async () => {
+    mkdirSync(join(work, 'app'), { recursive: true });
+    writeFileSync(join(work, 'app', 'version'), '2\n');
+    writeFileSync(join(work, 'input.txt'), 'from stdin\n');
+    const tool = `read -r prefix hello; while read -r p word rest; do [ "$word" = START ] && break; done; echo "tool in $(pwd) got $hello, version $(cat app/version)"`;
+    const root = join(work, 'synced');
+    const protocol = await sync(['-y', '-r', root, '-e', '-n', tool, '--', 'app']);
+    expect(protocol.exitCode, protocol.stderr).toBe(0);
+    expect(protocol.stdout.trim().split('\n')).toHaveLength(3);
+    expect(protocol.stdout).toContain(`tool in ${root} got HELLO, version 2`);
+
+    const simple = await sync(['-y', '-r', join(work, 'simple'), '-e', '-n', 'cat - app/version', '-m', '-i', join(work, 'input.txt'), '--', 'app']);
+    expect(simple.exitCode, simple.stderr).toBe(0);
+    for (const node of cluster.nodes) {
+      const name = `${node.ssh.user}@127.0.0.1:${node.port}`;
+      expect(simple.stdout).toContain(`${name} from stdin\n${name} 2\n`);
+    }
+  });
 });

@@ -70,6 +70,7 @@ export class RunState {
     this.scope = {
       id: runId,
       dryRun: options.dryRun,
+      dir: playbook.dir,
       nodes: this.stepNodes,
       subscriptions: this.subscriptions,
       abort: (reason: Error) => this.abort(reason),

@@ -255,20 +255,28 @@ export class SshTransport implements Transport {
 
   /** Starts a command; undefined when the connection dropped meanwhile. */
   async #start(client: Client, line: string): Promise<(SshCommand & { stdin: ClientChannel }) | undefined> {
-    const channel = await this.#openExec(client, line);
-    if (channel === undefined) return undefined;
-    return Object.assign(new SshCommand(channel, (pid, name) => void this.#killGroup(pid, name)), { stdin: channel });
+    return this.#openExec(client, line, (channel) =>
+      Object.assign(new SshCommand(channel, (pid, name) => void this.#killGroup(pid, name)), { stdin: channel }),
+    );
   }
 
   /**
    * Opens an exec channel. sshd may still count a just-closed session against MaxSessions for a
    * moment, so a refused open is retried briefly before it counts as a failure.
+   *
+   * `wrap` runs inside ssh2's callback, before anything else: a fast command's exit status and
+   * close can arrive in the same read as the exec's success, and ssh2 emits them synchronously,
+   * so listeners attached after an `await` would miss the exit status.
    */
-  async #openExec(client: Client, line: string): Promise<ClientChannel | undefined> {
+  async #openExec<T = ClientChannel>(
+    client: Client,
+    line: string,
+    wrap: (channel: ClientChannel) => T = (channel) => channel as T,
+  ): Promise<T | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await new Promise<ClientChannel>((resolve, reject) =>
-          client.exec(line, (error, channel) => (error ? reject(error) : resolve(channel))),
+        return await new Promise<T>((resolve, reject) =>
+          client.exec(line, (error, channel) => (error ? reject(error) : resolve(wrap(channel)))),
         );
       } catch (error) {
         if (this.#state !== 'ready') return undefined;

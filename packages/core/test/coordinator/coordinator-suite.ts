@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CoordinatorBackend, WatchEvent } from '../../src/coordinator/backend.js';
 import { Coordinator } from '../../src/coordinator/coordinator.js';
 import type { CoordinatorSession } from '../../src/coordinator/coordinator-session.js';
+import { outcome, track } from './session-helpers.js';
 
 /** How the shared suite gets backends of one kind. */
 export interface SuiteBackends {
@@ -54,19 +55,6 @@ export function coordinatorSuite(kind: string, backends: SuiteBackends): void {
     const c = await coordinator();
     return Promise.all(Array.from({ length: n }, (_, i) => c.openSession({ name: `${prefix}${i + 1}` })));
   }
-  function track<T>(promise: Promise<T>): { done: () => boolean; promise: Promise<T> } {
-    let done = false;
-    void promise.then(
-      () => (done = true),
-      () => (done = true),
-    );
-    return { done: () => done, promise };
-  }
-  const outcome = (promise: Promise<{ generation: number }>): Promise<string> =>
-    promise.then(
-      (r) => `ok ${r.generation}`,
-      (e: { code?: string; message: string }) => `${e.code} ${e.message}`,
-    );
 
   describe(`coordinator on the ${kind} backend`, () => {
     describe('backend primitives', () => {

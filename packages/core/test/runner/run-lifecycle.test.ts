@@ -1,21 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { journal, makePlugin, resetJournal } from '../plugins/fixtures/make-plugin.js';
-import { alive, localCluster, ofType, phase, playbook, run, step } from './fixtures/harness.js';
+import { alive, ofType, phase, playbook, run, step, useLocalClusters } from './fixtures/harness.js';
 
-const cleanups: Array<() => Promise<void>> = [];
 beforeEach(() => resetJournal());
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-async function cluster(count: number, options?: { create?: boolean }) {
-  const c = await localCluster(count, options);
-  cleanups.push(c.cleanup);
-  return c;
-}
+const cluster = useLocalClusters();
 
 const lifecycle = {
   engine: '^0.1.0',

@@ -1,19 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { alive, localCluster, ofType, phase, playbook, run, step } from './fixtures/harness.js';
+import { describe, expect, it } from 'vitest';
+import { alive, ofType, phase, playbook, run, step, useLocalClusters } from './fixtures/harness.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-async function cluster(count: number, options?: { create?: boolean }) {
-  const c = await localCluster(count, options);
-  cleanups.push(c.cleanup);
-  return c;
-}
+const cluster = useLocalClusters();
 
 describe('runPlaybook', () => {
   it('runs phases in order, steps in order per node, with templates and LOCKSTEP_* variables', async () => {

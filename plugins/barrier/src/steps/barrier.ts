@@ -1,7 +1,7 @@
-import { ErrorCodes, isLockstepError } from '@lockstep/core';
+import { ErrorCodes, isLockstepError, markPhaseFallout } from '@lockstep/core';
 import type { StepContext, StepHandler, StepOutcome, StepPlanner } from '@lockstep/core';
 import { durationMs } from '../duration.js';
-import { markFallout, watchFailedPeers } from '../failed-peers.js';
+import { watchFailedPeers } from '../failed-peers.js';
 
 /** Arguments of the `barrier` step, as the playbook writes them. */
 export interface BarrierArgs {
@@ -42,7 +42,7 @@ export const barrierStep: StepHandler<BarrierArgs> = async (args, context: StepC
   } catch (error) {
     // The coordinator rejects an aborted wait with its own error; the reason users need is ours.
     const reason = watch.broken() ?? error;
-    if (isLockstepError(reason) && reason.code === ErrorCodes.BARRIER_BROKEN) markFallout(context.run, context.node.name);
+    if (isLockstepError(reason) && reason.code === ErrorCodes.BARRIER_BROKEN) markPhaseFallout(context);
     throw reason;
   } finally {
     watch.dispose();

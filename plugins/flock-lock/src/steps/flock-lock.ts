@@ -1,7 +1,6 @@
 import { hostname, userInfo } from 'node:os';
-import { isLockstepError, parseDuration } from '@lockstep/core';
-import type { StepContext, StepHandler, StepOutcome, StepPlanner } from '@lockstep/core';
-import { joinArrivalGroup, type MemberResult } from '../arrival-group.js';
+import { isLockstepError, joinArrivalGroup, parseDuration } from '@lockstep/core';
+import type { MemberResult, StepContext, StepHandler, StepOutcome, StepPlanner } from '@lockstep/core';
 import { acquireClusterLock } from '../cluster-lock.js';
 
 /** Arguments of the `flock-lock` step, as the playbook writes them. */

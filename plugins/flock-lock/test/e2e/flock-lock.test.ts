@@ -3,11 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flockLockStep, type FlockLockArgs } from '../../src/steps/flock-lock.js';
-import { startSshdNodes, type SshdCluster } from '@lockstep/testing';
-import { startTestRun, type TestRun } from '../helpers/test-run.js';
+import { startManualRun, startSshdNodes, type ManualRun, type SshdCluster } from '@lockstep/testing';
 
 let cluster: SshdCluster;
-const runs: TestRun[] = [];
+const runs: ManualRun[] = [];
 
 beforeAll(async () => {
   cluster = await startSshdNodes({ count: 3 });
@@ -19,14 +18,14 @@ afterEach(async () => {
   await Promise.all(runs.splice(0).map((run) => run.end()));
 });
 
-async function newRun(): Promise<TestRun> {
-  const run = await startTestRun(cluster.nodes);
+async function newRun(): Promise<ManualRun> {
+  const run = await startManualRun(cluster.nodes);
   runs.push(run);
   return run;
 }
 
 /** Runs the step on every node of a fresh phase, as the runner would (one handler per node). */
-function lockAll(run: TestRun, args: (node: string) => FlockLockArgs) {
+function lockAll(run: ManualRun, args: (node: string) => FlockLockArgs) {
   return Promise.allSettled(run.contexts('lock').map((context) => flockLockStep(args(context.node.name), context)));
 }
 

@@ -1,5 +1,5 @@
 import type { StepContext, StepHandler, StepOutcome, StepPlanner } from '@lockstep/core';
-import { joinArrivalGroup } from '../arrival-group.js';
+import { joinArrivalGroup } from '@lockstep/core';
 import { normalizeTarUploadOptions, type NormalizedTarUploadOptions, type TarUploadArgs } from '../normalize-options.js';
 import { runSyncTool } from '../sync-tools.js';
 import { uploadToGroup, type NodeUpload } from '../upload-group.js';

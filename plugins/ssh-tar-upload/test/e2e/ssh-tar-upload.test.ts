@@ -6,12 +6,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pack } from 'tar-stream';
 import { receiveScript } from '../../src/remote-scripts.js';
 import { tarUploadStep, type TarUploadArgs } from '../../src/steps/ssh-tar-upload.js';
-import { startSshdNodes, type SshdCluster } from '@lockstep/testing';
-import { startTestRun, type TestRun } from '../helpers/test-run.js';
+import { startManualRun, startSshdNodes, type ManualRun, type SshdCluster } from '@lockstep/testing';
 
 let cluster: SshdCluster;
 let work: string;
-const runs: TestRun[] = [];
+const runs: ManualRun[] = [];
 
 beforeAll(async () => {
   cluster = await startSshdNodes({ count: 3 });
@@ -26,7 +25,7 @@ afterEach(async () => {
 });
 
 async function uploadAll(args: (node: string) => TarUploadArgs) {
-  const run = await startTestRun(cluster.nodes);
+  const run = await startManualRun(cluster.nodes);
   runs.push(run);
   return Promise.allSettled(run.contexts('upload').map((context) => tarUploadStep(args(context.node.name), context)));
 }
@@ -129,8 +128,24 @@ describe('ssh-tar-upload on real sshd nodes', () => {
     expect(readFileSync(join(out, 'node2'), 'utf8')).toBe('alpha\nfrom stdin\n');
   });
 
+  it('takes relative sources, and a relative base-dir, from the run directory (the playbook\'s)', async () => {
+    const play = join(work, 'play10');
+    sourceTree('play10/tree');
+    const dest = (node: string) => join(work, 'dest10', node);
+    const run = await startManualRun(cluster.nodes);
+    runs.push(run);
+    const contexts = run.contexts('upload').map((context) => ({ ...context, run: { ...context.run, dir: play } }));
+    const args = (node: string): TarUploadArgs =>
+      node === 'node2' ? { src: 'sub/', 'base-dir': 'tree', relative: true, dest: dest(node) } : { src: 'tree/', relative: true, dest: dest(node) };
+    const results = await Promise.allSettled(contexts.map((context) => tarUploadStep(args(context.node.name), context)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(readFileSync(join(dest('node1'), 'a.txt'), 'utf8')).toBe('alpha\n');
+    expect(readFileSync(join(dest('node2'), 'deep', 'run.sh'), 'utf8')).toBe('#!/bin/sh\necho hi\n');
+    expect(existsSync(join(dest('node2'), 'a.txt'))).toBe(false);
+  });
+
   it('refuses a hand-made archive with ../ entries on the node, writing nothing outside', async () => {
-    const run = await startTestRun([cluster.nodes[0]!]);
+    const run = await startManualRun([cluster.nodes[0]!]);
     runs.push(run);
     const target = join(work, 'crafted', 'inside');
     for (const [name, outside] of [['../evil.txt', join(work, 'crafted', 'evil.txt')], [`/${join(work, 'crafted', 'abs.txt').slice(1)}`, join(work, 'crafted', 'abs.txt')]] as const) {

@@ -1,6 +1,6 @@
-import { ErrorCodes, isLockstepError, StepError } from '@lockstep/core';
+import { ErrorCodes, isLockstepError, markPhaseFallout, StepError } from '@lockstep/core';
 import type { ChannelMessage, Disposable, StepContext, StepHandler, StepOutcome, StepPlanner } from '@lockstep/core';
-import { markFallout, watchPhasePeers } from '../failed-peers.js';
+import { watchSyncPeers } from '../failed-peers.js';
 import { answerLine, parseToolLine, preambleLines, syncBroadcastLine } from '../protocol/messages.js';
 import { readLines } from '../protocol/read-lines.js';
 import { ToolInput } from '../protocol/tool-input.js';
@@ -41,7 +41,7 @@ export const syncProtocolStep: StepHandler<SyncProtocolArgs> = async (args, cont
   const prefix = args.prefix ?? runPrefix(run);
   const channel = channelName(run.id, phase.name, nextOccurrence(run, phase.name, node.name));
   let started = false;
-  const peers = watchPhasePeers(context, () => (started ? 'stopped the sync tool' : 'could not start'));
+  const peers = watchSyncPeers(context, () => (started ? 'stopped the sync tool' : 'could not start'));
   // Ends the tool's pending BARRIER/SEM waits once the tool has exited.
   const finished = new AbortController();
   const requestSignal = AbortSignal.any([peers.signal, finished.signal]);
@@ -140,7 +140,7 @@ export const syncProtocolStep: StepHandler<SyncProtocolArgs> = async (args, cont
     // When the start barrier broke because a peer left, the peer's failure is the reason to show.
     const brokenBarrier = isLockstepError(error) && error.code === ErrorCodes.BARRIER_BROKEN;
     const reason = (!started && (peers.signal.aborted || brokenBarrier) ? peers.broken() : undefined) ?? error;
-    if (isLockstepError(reason) && reason.code === ErrorCodes.BARRIER_BROKEN) markFallout(run, node.name);
+    if (isLockstepError(reason) && reason.code === ErrorCodes.BARRIER_BROKEN) markPhaseFallout(context);
     throw reason;
   } finally {
     finished.abort();

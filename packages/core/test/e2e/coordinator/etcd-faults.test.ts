@@ -5,6 +5,7 @@ import { EtcdBackend } from '../../../src/coordinator/etcd-backend.js';
 import { connectCoordinator, type TcpCoordinatorClient } from '../../../src/coordinator/tcp-client.js';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
 import { freePort, startCoordinatorProcess, type CoordinatorProcess } from '../helpers/etcd-lockstep.js';
+import { track } from '../../coordinator/session-helpers.js';
 
 // Faults on a three-member etcd: members killed under a running coordinator; and the history
 // check, where coordinators and members are killed at random under 20 lock clients.
@@ -25,14 +26,6 @@ afterAll(async () => {
   await cluster?.stopAll();
 });
 
-function track<T>(promise: Promise<T>): { done: () => boolean; promise: Promise<T> } {
-  let done = false;
-  void promise.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  return { done: () => done, promise };
-}
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('the etcd backend on a three-member cluster', () => {

@@ -1,6 +1,7 @@
-import { EventEmitter, type StepContext } from '@lockstep/core';
+import { EventEmitter } from '../../src/event.js';
+import type { StepContext } from '../../src/plugins/api.js';
 import { describe, expect, it, vi } from 'vitest';
-import { joinArrivalGroup, type Arrival, type MemberResult } from '../src/arrival-group.js';
+import { joinArrivalGroup, type Arrival, type MemberResult } from '../../src/plugins/arrival-group.js';
 
 let runs = 0;
 

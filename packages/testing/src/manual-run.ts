@@ -1,8 +1,13 @@
 import { createTransport, disposeAll, EventEmitter } from '@lockstep/core';
 import type { CoordinatorClient, Disposable, NodeSpec, RunScope, StepContext, StepNode, Transport } from '@lockstep/core';
 
-/** A run made by hand for plugin tests: real transports, hand-made scopes. */
-export interface TestRun {
+/**
+ * A run scope made by hand for testing a step handler directly, without the runner: real
+ * transports to every node, step contexts built per phase. Use it when a test needs to call the
+ * handler on several nodes itself (to abort one, fail one, or run two groups side by side);
+ * `runStep` and `runPlaybook` cover the ordinary cases through the runner.
+ */
+export interface ManualRun {
   run: RunScope;
   transports: Map<string, Transport>;
   /** The error `run.abort()` was called with, if any. */
@@ -19,12 +24,20 @@ export interface TestRun {
 let runCounter = 0;
 
 /**
- * Connects to every node and builds a run scope as the runner would.
+ * Connects to every node and builds a run scope as the runner would, for tests that call a step
+ * handler on each node themselves.
  *
  * @param specs the nodes
- * @returns the test run; call end() in afterEach
+ * @returns the run; call {@link ManualRun.end end()} in afterEach
+ * @throws the transport's connection error when a node cannot be reached
+ * @example
+ * ```ts
+ * const run = await startManualRun(cluster.nodes);
+ * const results = await Promise.allSettled(run.contexts('upload').map((context) => step(args, context)));
+ * await run.end();
+ * ```
  */
-export async function startTestRun(specs: readonly NodeSpec[]): Promise<TestRun> {
+export async function startManualRun(specs: readonly NodeSpec[]): Promise<ManualRun> {
   const transports = new Map<string, Transport>();
   for (const spec of specs) {
     const transport = createTransport(spec);

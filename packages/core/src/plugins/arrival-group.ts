@@ -1,27 +1,42 @@
-import { toDisposable } from '@lockstep/core';
-import type { StepContext } from '@lockstep/core';
+import { toDisposable } from '../disposable.js';
+import type { StepContext } from './api.js';
 
-/** One node's step waiting to act together with the other nodes of its phase. */
+/**
+ * One node's step waiting in an arrival group: what {@link joinArrivalGroup} was called with on
+ * that node.
+ */
 export interface Arrival<Args> {
+  /** The node's validated step arguments. */
   readonly args: Args;
+  /** The node's step context; `context.node.name` identifies the member. */
   readonly context: StepContext;
 }
 
-/** What the group's work settles to for one node: a value or that node's own failure. */
+/**
+ * What the group's work settled for one node: a value, or that node's own failure. Returning a
+ * failure for one node lets the others succeed.
+ */
 export type MemberResult<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
 /** Options of {@link joinArrivalGroup}. */
-export interface JoinOptions<Args, R> {
-  /** Names the step type, so that two plugins' groups never meet. */
+export interface ArrivalGroupOptions<Args, R> {
+  /**
+   * Names the step type (usually the step's `type`), so that the groups of two plugins, or of
+   * two step types of one plugin, never meet.
+   */
   kind: string;
   /**
-   * Runs once per group with every node that arrived, and settles each node's result. A throw
-   * fails every member with the same error.
+   * Runs once per group with every node that arrived, and settles each node's result. It must
+   * return a result for every member; a throw fails every member with the same error.
+   *
+   * @param members the nodes that arrived, in arrival order
+   * @returns each member's result, keyed by node name
    */
   work: (members: readonly Arrival<Args>[]) => Promise<ReadonlyMap<string, MemberResult<R>>>;
   /**
-   * How long a group waits for the next node of the phase after the last one arrived, before it
-   * starts with those present (nodes held back by `forks` or `serial` then form a later group).
+   * How long, in milliseconds, a group waits for the next node of the phase after the last one
+   * arrived before it starts with those present (nodes held back by `forks` or `serial` then
+   * form a later group). Default `3000`.
    */
   graceMs?: number;
 }
@@ -34,7 +49,7 @@ interface OpenGroup<Args, R> {
   listeners: Array<{ dispose(): void }>;
   timer: NodeJS.Timeout | undefined;
   started: boolean;
-  options: JoinOptions<Args, R>;
+  options: ArrivalGroupOptions<Args, R>;
 }
 
 /** `run\0kind\0phase\0occurrence` -> the group the nodes of that phase join right now. */
@@ -44,20 +59,37 @@ const occurrences = new Map<string, number>();
 const cleanupRegistered = new Set<string>();
 
 /**
- * Joins the node of `context` to the group of nodes of its phase that reach the same step
- * (the n-th step of this kind on each node meets the n-th on the others). The group's work runs
- * once, when every node of the phase that has not failed has arrived, or `graceMs` after the
- * last arrival; each node then gets its own result. Step handlers run per node in the runner's
- * process, so a module-level registry is shared by every node of a run.
+ * Waits for the other nodes of the phase that reach the same step, then acts once for all of
+ * them: the helper behind steps that do one thing for a whole phase (stream one archive to every
+ * node, take a lock on every node all or none).
+ *
+ * The n-th step of `options.kind` on each node meets the n-th on the others. The group's
+ * {@link ArrivalGroupOptions.work work} runs once, when every node of the phase that has not
+ * failed has arrived, or {@link ArrivalGroupOptions.graceMs graceMs} after the last arrival;
+ * each node's promise then settles with its own {@link MemberResult}. A node whose step is
+ * aborted before the group starts leaves the group.
+ *
+ * *Note*: step handlers run per node in the runner's process, so the groups live in a
+ * module-level registry shared by every node of a run; it is cleared when the run's
+ * `context.run.subscriptions` are disposed. Plugins that load their own copy of
+ * core get their own registry, which is fine as long as one step type is handled by one plugin.
  *
  * @param args this node's validated arguments
  * @param context this node's step context
- * @param options the step kind and the group's work
+ * @param options the step kind, the group's work and the grace period
  * @returns this node's result
- * @throws whatever the work settled for this node, or the abort reason if the step is aborted
- *   before the group starts
+ * @throws whatever the work settled for this node (or threw for all), or the abort reason if
+ *   the step is aborted before the group starts
+ * @example
+ * ```ts
+ * const step: StepHandler<Args> = (args, context) =>
+ *   joinArrivalGroup(args, context, {
+ *     kind: 'my-step',
+ *     work: async (members) => new Map(members.map((m) => [m.context.node.name, { ok: true, value: undefined }])),
+ *   });
+ * ```
  */
-export function joinArrivalGroup<Args, R>(args: Args, context: StepContext, options: JoinOptions<Args, R>): Promise<R> {
+export function joinArrivalGroup<Args, R>(args: Args, context: StepContext, options: ArrivalGroupOptions<Args, R>): Promise<R> {
   const { run, phase, node } = context;
   const base = `${run.id}\0${options.kind}\0${phase.name}`;
   if (!cleanupRegistered.has(run.id)) {

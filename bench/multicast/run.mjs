@@ -167,7 +167,7 @@ try {
     nsSpawn(node.ns, '/usr/sbin/sshd', '-D', '-e', '-f', config);
   }
   await sleep(500);
-  const cli = join(root, 'packages/cli/dist/main.js');
+  const cli = join(root, 'packages/cli/bin/lockstep.js');
   for (const n of sizes) {
     clearMembers();
     const yaml = [

@@ -19,7 +19,7 @@ const { values } = parseArgs({ options: { nodes: { type: 'string', default: '1,4
 const counts = values.nodes.split(',').map(Number);
 const sizeMb = Number(values['size-mb']);
 const root = resolve(import.meta.dirname, '../..');
-const cli = join(root, 'packages/cli/dist/main.js');
+const cli = join(root, 'packages/cli/bin/lockstep.js');
 for (const tool of ['rsync', 'ssh', 'tar']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
     console.error(`bench/upload needs ${tool}: apt-get install -y ${tool === 'ssh' ? 'openssh-client' : tool}`);

@@ -1,10 +1,9 @@
 import { Command } from 'clipanion';
-import type { LockstepContext } from '../../context.js';
 import { jsonOption } from '../../options.js';
-import { coordinatorOption, countOption, forwardOption, memberTimeoutOption, membersOption, msgBytesOption, ringParams, timeoutOption } from './ring-options.js';
+import { RingFlagsCommand } from './ring-options.js';
 
 /** `lockstep ring configure`: sets up a ring of agents on the coordinating agent (stillepost's `configure`). */
-export class RingConfigureCommand extends Command<LockstepContext> {
+export class RingConfigureCommand extends RingFlagsCommand {
   static override paths = [['ring', 'configure']];
 
   static override usage = Command.Usage({
@@ -18,18 +17,11 @@ export class RingConfigureCommand extends Command<LockstepContext> {
     examples: [['Configure a ring of three agents', '$0 ring configure --members tcp:10.0.0.1:7700,tcp:10.0.0.2:7700,tcp:10.0.0.3:7700 --msg-bytes 256 --count 100 --forward-immediately']],
   });
 
-  control = coordinatorOption();
-  members = membersOption();
-  msgBytes = msgBytesOption();
-  count = countOption();
-  forwardImmediately = forwardOption();
-  memberTimeout = memberTimeoutOption();
-  timeout = timeoutOption();
   json = jsonOption('print the answer as one JSON document');
 
   override async execute(): Promise<number> {
     const { requestAgent, resolveAgentControl } = await import('@lockstep/agent');
-    const answer = await requestAgent<{ members: Array<{ control: string; endpoint: string; name: string }> }>(resolveAgentControl(this.control, this.context.env), 'ring.configure', ringParams(this), { signal: this.context.signal });
+    const answer = await requestAgent<{ members: Array<{ control: string; endpoint: string; name: string }> }>(resolveAgentControl(this.control, this.context.env), 'ring.configure', this.params(), { signal: this.context.signal });
     if (this.json) this.context.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
     else for (const m of answer.members) this.context.stdout.write(`${m.control} (${m.name}) ring socket ${m.endpoint}\n`);
     return 0;

@@ -1,4 +1,5 @@
-import { Option } from 'clipanion';
+import { Command, Option } from 'clipanion';
+import type { LockstepContext } from '../../context.js';
 import * as t from 'typanion';
 
 /*
@@ -41,4 +42,23 @@ export function ringParams(o: RingFlags): Record<string, unknown> {
   if (o.memberTimeout !== undefined) params.memberTimeout = o.memberTimeout;
   if (o.timeout !== undefined) params.timeout = o.timeout;
   return params;
+}
+
+/**
+ * The flags `lockstep ring configure` and `lockstep ring run` share (run configures first with
+ * them), declared once. clipanion lists a base class's options before the command's own.
+ */
+export abstract class RingFlagsCommand extends Command<LockstepContext> {
+  control = coordinatorOption();
+  members = membersOption();
+  msgBytes = msgBytesOption();
+  count = countOption();
+  forwardImmediately = forwardOption();
+  memberTimeout = memberTimeoutOption();
+  timeout = timeoutOption();
+
+  /** The flags as the agent's `ring.configure` / `ring.run` parameters. */
+  protected params(): Record<string, unknown> {
+    return ringParams(this);
+  }
 }

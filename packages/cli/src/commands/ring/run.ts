@@ -1,10 +1,9 @@
 import { Command } from 'clipanion';
-import type { LockstepContext } from '../../context.js';
 import { jsonOption } from '../../options.js';
-import { coordinatorOption, countOption, forwardOption, memberTimeoutOption, membersOption, msgBytesOption, ringParams, timeoutOption } from './ring-options.js';
+import { RingFlagsCommand } from './ring-options.js';
 
 /** `lockstep ring run`: sends messages around the ring and reports the latency (stillepost's `stillepost`). */
-export class RingRunCommand extends Command<LockstepContext> {
+export class RingRunCommand extends RingFlagsCommand {
   static override paths = [['ring', 'run']];
 
   static override usage = Command.Usage({
@@ -21,19 +20,12 @@ export class RingRunCommand extends Command<LockstepContext> {
     ],
   });
 
-  control = coordinatorOption();
-  members = membersOption();
-  msgBytes = msgBytesOption();
-  count = countOption();
-  forwardImmediately = forwardOption();
-  memberTimeout = memberTimeoutOption();
-  timeout = timeoutOption();
   json = jsonOption('print the report as one JSON document');
 
   override async execute(): Promise<number> {
     const { requestAgent, resolveAgentControl, formatRingReport } = await import('@lockstep/agent');
     const { ErrorCodes, LockstepError } = await import('@lockstep/core');
-    const report = await requestAgent<import('@lockstep/agent').RingRunReport>(resolveAgentControl(this.control, this.context.env), 'ring.run', ringParams(this), { signal: this.context.signal });
+    const report = await requestAgent<import('@lockstep/agent').RingRunReport>(resolveAgentControl(this.control, this.context.env), 'ring.run', this.params(), { signal: this.context.signal });
     this.context.stdout.write(this.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatRingReport(report).join('\n')}\n`);
     if (report.incomplete) {
       const lost = report.tours.reduce((sum, tour) => sum + tour.lost, 0);

@@ -4,7 +4,7 @@
 // Usage (after `yarn build`, as root with openssh-server, ansible and pssh installed):
 //   node bench/fanout/run.mjs [--nodes 20] [--repeat 3]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,17 +41,9 @@ function time(label, file, args, options = {}) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-bench-fanout-'));
-// Sessions get an empty HOME: bash reads ~/.bashrc for every ssh command, and some machine
-// images run `pyenv init` there (several processes and a lock shared by every login), which
-// would measure the machine's rc files rather than the tools. All three tools log in to the
-// same sshd nodes, so they are compared under the same conditions either way.
-const emptyHome = join(work, 'home');
-mkdirSync(emptyHome);
-const cluster = await startSshdNodes({
-  count: nodeCount,
-  baseDir: join(work, 'sshd'),
-  sshdConfig: [`SetEnv HOME=${emptyHome} PYENV_REHASH_TIMEOUT=1`],
-});
+// The harness gives sessions an empty HOME (no ~/.bashrc runs), so this measures the tools and
+// not the machine user's rc files; all three tools log in to the same sshd nodes.
+const cluster = await startSshdNodes({ count: nodeCount, baseDir: join(work, 'sshd') });
 const results = [];
 try {
   const nodes = cluster.nodes;

@@ -74,7 +74,8 @@ interface NodeState {
 /**
  * Starts `count` real OpenSSH servers on 127.0.0.1, each on a free port with a self-contained
  * sshd_config (nothing in /etc/ssh is read), sharing one host key and one authorized client key.
- * Keys are made with `ssh-keygen`.
+ * Keys are made with `ssh-keygen`. Sessions run as the current user with HOME set to an empty
+ * `<baseDir>/home`, like a clean node: the user's own shell rc files do not run.
  *
  * @param options how many nodes and where their files go
  * @returns the cluster; call `stopAll()` when done
@@ -102,6 +103,11 @@ export async function startSshdNodes(options: StartSshdNodesOptions): Promise<Ss
     if (!existsSync(file)) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
   }
   const authorizedKeys = join(baseDir, 'authorized_keys');
+  // Sessions get their own empty HOME, as on a clean node: bash reads ~/.bashrc for every ssh
+  // command, and the machine user's rc files (some images run `pyenv init` there, with a lock
+  // every login contends for) would slow every command and write to its stderr.
+  const sessionHome = join(baseDir, 'home');
+  mkdirSync(sessionHome, { recursive: true });
   writeFileSync(authorizedKeys, readFileSync(`${identityFile}.pub`), { mode: 0o600 });
   const hostPublicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
   const configFile = join(baseDir, 'ssh_config');
@@ -136,11 +142,7 @@ export async function startSshdNodes(options: StartSshdNodesOptions): Promise<Ss
       'MaxStartups 100',
       'LogLevel VERBOSE',
       'Subsystem sftp /usr/lib/openssh/sftp-server',
-      // Some machine images run `pyenv init` from root's ~/.bashrc, which bash reads for every
-      // ssh session. Its rehash takes a lock file; a login shell killed mid-rehash (tests kill
-      // sessions on purpose) leaves the lock, and every later login then waits 60 s for it.
-      // One second bounds that wait; the variable means nothing where pyenv is absent.
-      'SetEnv PYENV_REHASH_TIMEOUT=1',
+      `SetEnv HOME=${sessionHome}`,
     ];
     // Extra lines replace the defaults with the same keyword (sshd keeps the first value of most
     // keywords, and refuses a second `Subsystem` of the same name).

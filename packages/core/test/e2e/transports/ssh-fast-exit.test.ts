@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -8,15 +8,14 @@ import type { Transport } from '../../../src/transports/transport.js';
 
 // With a fast remote shell, a command's exec success, exit status and channel close reach the
 // runner in one TCP read; an exit status handled a tick late was once lost (`exit code null`).
-// The sessions here get an empty HOME so that no ~/.bashrc slows the shell down and hides that.
+// The harness gives sessions an empty HOME, so no ~/.bashrc slows the shell down and hides that.
 let cluster: SshdCluster;
 let work: string;
 const transports: Transport[] = [];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'lockstep-fast-exit-'));
-  mkdirSync(join(work, 'home'));
-  cluster = await startSshdNodes({ count: 3, sshdConfig: [`SetEnv HOME=${join(work, 'home')} PYENV_REHASH_TIMEOUT=1`] });
+  cluster = await startSshdNodes({ count: 3, baseDir: work });
 });
 afterAll(async () => {
   for (const transport of transports) await transport.dispose();

@@ -8,7 +8,7 @@ import type { LockHold } from './client.js';
 import type { Coordinator } from './coordinator.js';
 import { CoordinatorError } from './coordinator-error.js';
 import type { CoordinatorSession } from './coordinator-session.js';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter } from '../util/line-splitter.js';
 import { checkName } from './names.js';
 import type { InternalWaitOptions } from './pending-wait.js';
 import { formatError, formatReply, parseRequest, type ProtocolRequest } from './protocol.js';
@@ -55,11 +55,11 @@ export class ServerConnection {
     this.#limits = limits;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 5000);
-    const splitter = new LineSplitter(
-      limits.maxLineBytes,
-      (line) => this.#onLine(line),
-      () => this.#write(formatError(undefined, ErrorCodes.COORDINATOR_LIMIT, `line too long: at most ${limits.maxLineBytes} bytes; the rest of it was dropped`)),
-    );
+    const splitter = new LineSplitter((line) => this.#onLine(line), {
+      maxBytes: limits.maxLineBytes,
+      onTooLong: () =>
+        this.#write(formatError(undefined, ErrorCodes.COORDINATOR_LIMIT, `line too long: at most ${limits.maxLineBytes} bytes; the rest of it was dropped`)),
+    });
     socket.on('data', (chunk: Buffer) => splitter.push(chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => void this.close());

@@ -5,7 +5,7 @@ import { EventEmitter, type Event } from '../event.js';
 import { formatDuration } from '../util/parse-duration.js';
 import type { ChannelMessage, CoordinatorClient, LockHold, WaitOptions } from './client.js';
 import { CoordinatorError } from './coordinator-error.js';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter } from '../util/line-splitter.js';
 import { parseReply } from './protocol.js';
 
 /** Options of {@link connectCoordinator}. */
@@ -99,11 +99,7 @@ export class TcpCoordinatorClient implements CoordinatorClient {
     this.#socket = socket;
     this.#address = address;
     this.#heartbeatMs = heartbeatMs;
-    const splitter = new LineSplitter(
-      1 << 20,
-      (line) => this.#onLine(line),
-      () => undefined,
-    );
+    const splitter = new LineSplitter((line) => this.#onLine(line), { maxBytes: 1 << 20 });
     socket.on('data', (chunk: Buffer) => splitter.push(chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => this.#onClose());

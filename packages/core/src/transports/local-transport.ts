@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { EventEmitter, type Event } from '../event.js';
 import type { NodeSpec } from '../playbook/model.js';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter } from '../util/line-splitter.js';
 import { groupAlive, signalGroup, terminateGroup } from './process-group.js';
 import type { ExecOptions, ExecResult, ExposedPort, RemoteProcess, Transport } from './transport.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../src/coordinator/line-splitter.js';
+import { LineSplitter } from '../../src/util/line-splitter.js';
 import { parseReply, parseRequest } from '../../src/coordinator/protocol.js';
 
 describe('parseRequest', () => {
@@ -37,7 +37,7 @@ describe('LineSplitter', () => {
   it('splits lines across chunks, drops \\r, and refuses over-long lines without buffering them', () => {
     const lines: string[] = [];
     let tooLong = 0;
-    const splitter = new LineSplitter(8, (l) => lines.push(l), () => tooLong++);
+    const splitter = new LineSplitter((l) => lines.push(l), { maxBytes: 8, onTooLong: () => tooLong++ });
     splitter.push(Buffer.from('PI'));
     splitter.push(Buffer.from('NG\r\nSEM a 1\n0123456'));
     splitter.push(Buffer.from('789abcdef\nPING\n'));

@@ -1,6 +1,5 @@
-import { ErrorCodes, isLockstepError, markPhaseFallout } from '@lockstep/core';
+import { ErrorCodes, isLockstepError, markPhaseFallout, parseDuration } from '@lockstep/core';
 import type { StepContext, StepHandler, StepOutcome, StepPlanner } from '@lockstep/core';
-import { durationMs } from '../duration.js';
 import { watchFailedPeers } from '../failed-peers.js';
 
 /** Arguments of the `barrier` step, as the playbook writes them. */
@@ -28,7 +27,7 @@ export interface BarrierArgs {
  */
 export const barrierStep: StepHandler<BarrierArgs> = async (args, context: StepContext): Promise<StepOutcome> => {
   const count = args.count ?? context.phase.nodes.length;
-  const timeoutMs = durationMs(args.timeout);
+  const timeoutMs = args.timeout === undefined ? undefined : parseDuration(args.timeout);
   const watch = watchFailedPeers({ name: args.name, count }, context);
   try {
     const early = watch.broken();

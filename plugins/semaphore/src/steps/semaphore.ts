@@ -1,5 +1,5 @@
+import { parseDuration } from '@lockstep/core';
 import type { StepContext, StepHandler, StepOutcome, StepPlanner } from '@lockstep/core';
-import { durationMs } from '../duration.js';
 
 /** Arguments of the `semaphore` step, as the playbook writes them. */
 export interface SemaphoreArgs {
@@ -22,7 +22,7 @@ export interface SemaphoreArgs {
  * @throws {LockstepError} `COORDINATOR_TIMED_OUT` (LS5003) when `timeout` runs out first
  */
 export const semaphoreStep: StepHandler<SemaphoreArgs> = async (args, context: StepContext): Promise<StepOutcome> => {
-  const timeoutMs = durationMs(args.timeout);
+  const timeoutMs = args.timeout === undefined ? undefined : parseDuration(args.timeout);
   if (args.delta < 0) context.progress.report(`waiting for ${-args.delta} on semaphore ${args.name}`);
   const value = await context.coordinator.semaphore(args.name, args.delta, {
     signal: context.signal,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, stripFinalNewline } from '../../src/transports/line-splitter.js';
+import { LineSplitter } from '../../src/util/line-splitter.js';
+import { stripFinalNewline } from '../../src/transports/strip-final-newline.js';
 
 describe('LineSplitter', () => {
   it('emits complete lines across chunks, keeps split UTF-8 characters whole and drops CR', () => {

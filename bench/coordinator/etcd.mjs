@@ -21,7 +21,7 @@ const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const coldRuns = Number(values.cold);
 const root = resolve(import.meta.dirname, '../..');
-const cli = join(root, 'packages/cli/bin/lockstep.js');
+const cli = join(root, 'packages/cli/bin/lockstep.cjs');
 const etcdBin = process.env.LOCKSTEP_ETCD ?? '/usr/bin/etcd';
 const etcdctl = process.env.LOCKSTEP_ETCDCTL ?? 'etcdctl';
 for (const tool of [etcdBin, etcdctl]) {

@@ -32,7 +32,7 @@ const seconds = Number(values.seconds);
 const coldRuns = Number(values.cold);
 const root = resolve(import.meta.dirname, '../..');
 // The `lockstep` bin, as users run it: it starts the esbuild bundle when that is current.
-const cli = join(root, 'packages/cli/bin/lockstep.js');
+const cli = join(root, 'packages/cli/bin/lockstep.cjs');
 const TOKEN = 'bench-token';
 const hasEtcd = spawnSync('sh', ['-c', 'command -v etcd && command -v etcdctl']).status === 0;
 

@@ -14,7 +14,7 @@ const { values } = parseArgs({ options: { nodes: { type: 'string', default: '20'
 const nodeCount = Number(values.nodes);
 const repeat = Number(values.repeat);
 const root = resolve(import.meta.dirname, '../..');
-const cli = join(root, 'packages/cli/bin/lockstep.js');
+const cli = join(root, 'packages/cli/bin/lockstep.cjs');
 
 for (const tool of ['ansible', 'parallel-ssh']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {

@@ -10,7 +10,7 @@
 //   would drag every chunk of core into `check`.
 //
 // Packages with native addons, and heavy ones loaded only to run things, stay external and come
-// from node_modules. bin/lockstep.js runs the bundle when it is current, else dist/main.js.
+// from node_modules. bin/lockstep.cjs runs the bundle when it is current, else dist/main.js.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -112,6 +112,21 @@ const lazy = await build({
   outfile: `${outdir}lazy-core.js`,
   plugins: [keepModuleUrls],
 });
+// bundle/quick.cjs: the quick path (src/quick-main.ts: `sem NAME DELTA`, `barrier NAME COUNT`)
+// as one CommonJS file, which bin/lockstep.cjs requires before any ES module is loaded. Its
+// `import()`s of core's lazy parts stay imports of the ES chunks. `import.meta` is empty in
+// CommonJS: keepModuleUrls fills in `import.meta.url`, and the one other use, the
+// `import.meta.resolve` fallback of context.ts's builtinPluginDirs, runs only when a command asks
+// for the plugin host, which the quick path never does (hence the silenced warning).
+const quick = await build({
+  ...common,
+  format: 'cjs',
+  banner: {},
+  entryPoints: [fileURLToPath(new URL('dist/quick-main.js', here))],
+  outfile: `${outdir}quick.cjs`,
+  plugins: [lazyCoreExternal, keepModuleUrls],
+  logOverride: { 'empty-import-meta': 'silent' },
+});
 const main = await build({
   ...common,
   entryPoints: [fileURLToPath(new URL('dist/main.js', here))],
@@ -120,12 +135,12 @@ const main = await build({
   plugins: [lazyCoreExternal, keepModuleUrls, lazyClipanionTty],
 });
 
-// bundle/inputs.json: the workspace dist files the bundle was built from, by package. bin/lockstep.js
+// bundle/inputs.json: the workspace dist files the bundle was built from, by package. bin/lockstep.cjs
 // reads it only when a package's tsbuildinfo is newer than the bundle (that package was rebuilt
 // alone, e.g. `tsc -b packages/agent`): the bundle is still current when none of the files it
 // took from that package changed since `startedAt` (tsc rewrites only the outputs that change).
 const packages = new Map();
-for (const input of Object.keys({ ...lazy.metafile.inputs, ...main.metafile.inputs })) {
+for (const input of Object.keys({ ...lazy.metafile.inputs, ...quick.metafile.inputs, ...main.metafile.inputs })) {
   const file = resolve(input); // metafile paths are relative to esbuild's working directory, the cwd
   const at = file.lastIndexOf('/dist/');
   if (at === -1 || file.includes('/node_modules/')) continue;
@@ -141,7 +156,7 @@ await writeFile(
 );
 
 if (process.env.LOCKSTEP_BUNDLE_META) {
-  const outputs = { ...lazy.metafile.outputs, ...main.metafile.outputs };
-  const inputs = { ...lazy.metafile.inputs, ...main.metafile.inputs };
+  const outputs = { ...lazy.metafile.outputs, ...quick.metafile.outputs, ...main.metafile.outputs };
+  const inputs = { ...lazy.metafile.inputs, ...quick.metafile.inputs, ...main.metafile.inputs };
   await writeFile(process.env.LOCKSTEP_BUNDLE_META, JSON.stringify({ inputs, outputs }));
 }

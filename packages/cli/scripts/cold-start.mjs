@@ -2,12 +2,12 @@
 // they must stay within 1.5x of. Runs are interleaved so that load on the machine hits every
 // command alike; medians resist the outliers a busy machine produces.
 //
-//   node packages/cli/scripts/cold-start.mjs [runs=20] [bin=packages/cli/bin/lockstep.js]
+//   node packages/cli/scripts/cold-start.mjs [runs=20] [bin=packages/cli/bin/lockstep.cjs]
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const runs = Number(process.argv[2] ?? 20);
-const bin = process.argv[3] ?? fileURLToPath(new URL('../bin/lockstep.js', import.meta.url));
+const bin = process.argv[3] ?? fileURLToPath(new URL('../bin/lockstep.cjs', import.meta.url));
 const playbook = fileURLToPath(new URL('../test/fixtures/local.yml', import.meta.url));
 const commands = {
   'node -e 0': ['-e', '0'],

@@ -6,7 +6,7 @@ import type { PluginHost } from '@lockstep/core';
 
 /**
  * What every lockstep command sees instead of `process`: its working directory, environment,
- * streams, and the plugin host. Only `main.ts` builds one from `process`; tests build one from
+ * streams, and the plugin host. Only `process-context.ts` builds one from `process`; tests build one from
  * `PassThrough` streams (see `@lockstep/testing`'s `runCli`).
  */
 export interface LockstepContext extends BaseContext {
@@ -30,7 +30,8 @@ export interface LockstepContext extends BaseContext {
 export interface ContextOptions {
   cwd: string;
   env: Record<string, string | undefined>;
-  stdin: NodeJS.ReadableStream;
+  /** The input stream, or a function that makes it when a command first reads `context.stdin`. */
+  stdin: NodeJS.ReadableStream | (() => NodeJS.ReadableStream);
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   /** Colour depth of stdout (1 = no colour). Default 1. */
@@ -51,7 +52,10 @@ export function createContext(options: ContextOptions): LockstepContext {
   return {
     cwd: options.cwd,
     env: options.env,
-    stdin: options.stdin as BaseContext['stdin'],
+    get stdin() {
+      const { stdin } = options;
+      return (typeof stdin === 'function' ? stdin() : stdin) as BaseContext['stdin'];
+    },
     stdout: options.stdout as BaseContext['stdout'],
     stderr: options.stderr as BaseContext['stderr'],
     colorDepth: options.colorDepth ?? 1,

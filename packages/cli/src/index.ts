@@ -1,6 +1,6 @@
 /**
  * The lockstep command line as a library: build the CLI, run it against injected streams.
- * The `lockstep` bin is `main.ts`; tests use `@lockstep/testing`'s `runCli`.
+ * The `lockstep` bin is `bin/lockstep.cjs`, which runs `main.ts`; tests use `@lockstep/testing`'s `runCli`.
  */
 export { createCli, runCli, version } from './cli.js';
 export { createContext } from './context.js';

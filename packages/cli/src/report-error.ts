@@ -1,19 +1,18 @@
 import type { Cli, Command } from 'clipanion';
 import type { LockstepContext } from './context.js';
+import { EXIT_USAGE } from './exit-codes.js';
+import { reportRuntimeError } from './runtime-error.js';
 
-/** Exit code when the playbook or the command line is wrong. */
-export const EXIT_USAGE = 2;
-/** Exit code when something failed at run time. */
-export const EXIT_FAILURE = 1;
+export { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 
 /**
- * The one place where an error becomes output and an exit code.
+ * The one place where an error of the command line becomes output and an exit code (the quick
+ * path, which has no command line parser, calls {@link reportRuntimeError} directly).
  *
  * - clipanion's usage errors (bad option, unknown command, failed validator): the message and
  *   the command's usage, exit 2.
- * - a `LockstepError`: `code message`, no stack; exit 2 for the `LS1xxx` range (playbook and
- *   command line), 1 otherwise.
- * - anything else: `internal error` with its stack, exit 1.
+ * - anything else: as {@link reportRuntimeError} writes it (`code message` for a
+ *   `LockstepError`, `internal error` with the stack otherwise).
  *
  * @param error what was thrown
  * @param where the CLI, the context whose stderr receives the text, and the command if known
@@ -30,15 +29,7 @@ export async function reportError(
     stderr.write(cli.error(error, command ? { colored, command } : { colored }));
     return EXIT_USAGE;
   }
-  // Core is imported here, not at the top: `--help` should not pay for loading it.
-  const { isLockstepError } = await import('./lazy/core.js');
-  if (isLockstepError(error)) {
-    stderr.write(`${error.code} ${error.message}\n`);
-    return /^LS1\d{3}$/.test(error.code) ? EXIT_USAGE : EXIT_FAILURE;
-  }
-  const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
-  stderr.write(`internal error: ${stack}\n`);
-  return EXIT_FAILURE;
+  return reportRuntimeError(error, stderr);
 }
 
 function isClipanionError(error: unknown): error is Error {

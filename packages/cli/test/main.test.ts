@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '@lockstep/testing';
 
 // These run the built bin as a real process (`yarn build` first), as a user would.
-const bin = fileURLToPath(new URL('../bin/lockstep.js', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/lockstep.cjs', import.meta.url));
 let work: string;
 let child: ChildProcess | undefined;
 

@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
+import { callBarrier } from '../coordinator-calls.js';
 import { clientOptions, CoordinatorClientCommand } from '../coordinator-options.js';
 
 /** `lockstep barrier NAME COUNT`: waits until COUNT participants arrived, then all go on. */
@@ -25,16 +26,6 @@ export class BarrierCommand extends CoordinatorClientCommand {
   timeout = clientOptions.duration('--timeout,-t', 'give up waiting after this long (exit 1, LS5003)');
 
   override async execute(): Promise<number> {
-    const { client, lib } = await this.connect('barrier');
-    try {
-      const { generation } = await client.barrier(this.name, this.count, {
-        signal: this.context.signal,
-        ...(this.timeout === undefined ? {} : { timeoutMs: lib.parseDuration(this.timeout) }),
-      });
-      this.context.stdout.write(`${generation}\n`);
-      return 0;
-    } finally {
-      await client.dispose();
-    }
+    return callBarrier(this.context, this, { name: this.name, count: this.count, timeout: this.timeout });
   }
 }

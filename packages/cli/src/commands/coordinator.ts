@@ -1,7 +1,8 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import type { LockstepContext } from '../context.js';
-import { clientOptions, isLifespan, readToken, tokenSchema } from '../coordinator-options.js';
+import { readToken } from '../coordinator-connection.js';
+import { clientOptions, isLifespan, tokenSchema } from '../coordinator-options.js';
 
 /** `lockstep coordinator`: serves semaphores, barriers, locks and channels over TCP. */
 export class CoordinatorCommand extends Command<LockstepContext> {

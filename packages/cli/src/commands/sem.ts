@@ -1,6 +1,7 @@
 import { Command, Option, UsageError } from 'clipanion';
 import * as t from 'typanion';
 import type { LockstepContext } from '../context.js';
+import { callSemaphore } from '../coordinator-calls.js';
 import { clientOptions, CoordinatorClientCommand } from '../coordinator-options.js';
 
 const isDelta = t.cascade(t.isNumber(), [t.isInteger()]);
@@ -46,18 +47,7 @@ export class SemCommand extends CoordinatorClientCommand {
     } else if (delta === undefined || this.rest.length > 0) {
       return this.#reparse();
     }
-    const { client, lib } = await this.connect('sem');
-    try {
-      const value = await client.semaphore(this.name, delta, {
-        signal: this.context.signal,
-        ...(this.timeout === undefined ? {} : { timeoutMs: lib.parseDuration(this.timeout) }),
-        ...(this.initial === undefined ? {} : { initial: this.initial }),
-      });
-      this.context.stdout.write(`${value}\n`);
-      return 0;
-    } finally {
-      await client.dispose();
-    }
+    return callSemaphore(this.context, this, { name: this.name, delta, timeout: this.timeout, initial: this.initial });
   }
 
   /** Picks DELTA out of the proxied words and runs `sem` again with the rest as options. */

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 // The real bin, run in a throwaway package tree whose bundle/main.js and dist/main.js only say
 // which of them ran, with file times set to each situation.
-const bin = fileURLToPath(new URL('../../bin/lockstep.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/lockstep.cjs', import.meta.url));
 const BUNDLED_AT = new Date('2026-01-01T12:00:00Z');
 const before = new Date(BUNDLED_AT.getTime() - 60_000);
 const after = new Date(BUNDLED_AT.getTime() + 60_000);
@@ -24,14 +24,17 @@ async function touch(path: string, time: Date): Promise<void> {
   await utimes(join(root, path), time, time);
 }
 
-function whichRuns(): string {
-  return execFileSync(process.execPath, [join(root, 'packages/cli/bin/lockstep.js')], { encoding: 'utf8' }).trim();
+function whichRuns(args: string[] = []): string {
+  return execFileSync(process.execPath, [join(root, 'packages/cli/bin/lockstep.cjs'), ...args], { encoding: 'utf8' }).trim();
 }
+
+/** A bundle/quick.cjs that takes `quick …` and declines everything else, as the real one does. */
+const QUICK_STUB = `exports.runQuick = (argv) => argv[0] === 'quick' ? Promise.resolve(console.log('quick')) : undefined;`;
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'lockstep-bin-'));
   await mkdir(join(root, 'packages/cli/bin'), { recursive: true });
-  await copyFile(bin, join(root, 'packages/cli/bin/lockstep.js'));
+  await copyFile(bin, join(root, 'packages/cli/bin/lockstep.cjs'));
   await file('packages/cli/bundle/main.js', "console.log('bundle');", BUNDLED_AT);
   await file('packages/cli/dist/main.js', "console.log('dist');", before);
   for (const pkg of ['cli', 'core', 'agent']) await file(`packages/${pkg}/tsconfig.tsbuildinfo`, '{}', before);
@@ -73,6 +76,18 @@ describe('the lockstep bin', () => {
   it('runs dist/main.js when the CLI itself was compiled after the bundle', async () => {
     await touch('packages/cli/dist/main.js', after);
     expect(whichRuns()).toBe('dist');
+  });
+
+  it('runs bundle/quick.cjs for the words it takes, and the ES module bundle for the others', async () => {
+    await file('packages/cli/bundle/quick.cjs', QUICK_STUB, BUNDLED_AT);
+    expect(whichRuns(['quick', 'x', '1'])).toBe('quick');
+    expect(whichRuns(['other'])).toBe('bundle');
+  });
+
+  it('never runs bundle/quick.cjs from a bundle that is not current', async () => {
+    await file('packages/cli/bundle/quick.cjs', QUICK_STUB, BUNDLED_AT);
+    await touch('packages/cli/dist/main.js', after);
+    expect(whichRuns(['quick', 'x', '1'])).toBe('dist');
   });
 
   it('runs dist/main.js when there is no bundle', async () => {

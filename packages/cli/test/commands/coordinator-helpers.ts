@@ -2,8 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
-/** The built CLI: these tests run `lockstep` as real processes (run `yarn build` first). */
-export const mainJs = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+/**
+ * The bin users run: these tests run `lockstep` as real processes (run `yarn build` first), so
+ * the plain `sem NAME DELTA` / `barrier NAME COUNT` calls go through bundle/quick.cjs and the
+ * others through the ES module CLI.
+ */
+export const lockstepBin = fileURLToPath(new URL('../../bin/lockstep.cjs', import.meta.url));
 
 /** A `lockstep` process with its output. */
 export interface CliProcess {
@@ -30,7 +34,7 @@ export function killStarted(): void {
  * @param env environment on top of this process's (LOCKSTEP_* cleared unless given)
  */
 export function lockstep(args: string[], env: Record<string, string> = {}, options: { detached?: boolean } = {}): CliProcess {
-  const child = spawn(process.execPath, [mainJs, ...args], {
+  const child = spawn(process.execPath, [lockstepBin, ...args], {
     env: { ...process.env, LOCKSTEP_COORDINATOR: '', LOCKSTEP_TOKEN: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshdNodes, sshdNodesYaml, type SshdCluster } from '@lockstep/testing';
 
 // The CLI as a user runs it: the `lockstep` bin in a real process, against three real sshd nodes.
-const bin = resolve(import.meta.dirname, '../../bin/lockstep.js');
+const bin = resolve(import.meta.dirname, '../../bin/lockstep.cjs');
 const run = promisify(execFile);
 async function lockstep(args: string[], cwd: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   try {

@@ -85,32 +85,60 @@ export class Locks {
     const label = `lock "${resource}"${request.mode === 'shared' ? ' (shared)' : ''}`;
     const wait = new PendingWait<LockHold>(label, tryOnly ? { signal: options.signal, exposeCancel: options.exposeCancel } : options);
     if (!session.track(wait)) return wait.promise;
-    const ns = this.#state(resource);
-    ns.pending++;
     const key = keys.lockWaiter(resource, session.id, session.nextRequestId());
     const entry: LockEntry = { mode: request.mode, capacity: request.capacity, session: session.id, name: session.name };
     wait.onWithdraw(() => this.#delete(resource, key));
+    // One transaction puts the request and reads the queue it joined. Most requests find the
+    // resource free and are granted from that read: no watch, no second read, one backend round
+    // trip. The others wait in #queue.
+    let fence: number;
+    let queue: KeyValue[];
     try {
-      await ns.watch;
       const result = await this.#ctx.backend.txn({
         compare: [],
-        success: [{ type: 'put', key, value: JSON.stringify(entry), lease: session.lease }],
+        success: [
+          { type: 'put', key, value: JSON.stringify(entry), lease: session.lease },
+          { type: 'range', key: keys.lockPrefix(resource), prefix: true },
+        ],
       });
-      const put = result.responses[0];
-      const fence = put?.type === 'put' ? put.createRevision : result.revision;
-      if (wait.settled) {
-        await this.#delete(resource, key);
-      } else {
-        ns.waiters.set(key, { wait, request, fence, session, resource, tryOnly });
-        this.#schedule(resource);
-      }
+      const [put, range] = result.responses;
+      fence = put?.type === 'put' ? put.createRevision : result.revision;
+      queue = range?.type === 'range' ? range.kvs : [];
     } catch (error) {
       wait.refuse(error as Error);
+      return wait.promise;
+    }
+    const waiter: LocalWaiter = { wait, request, fence, session, resource, tryOnly };
+    if (wait.settled) await this.#delete(resource, key);
+    else if (!grantedNow(queue, key, request)) await this.#queue(waiter, key);
+    else if (!wait.grant(this.#hold(waiter, key))) await this.#delete(resource, key);
+    return wait.promise;
+  }
+
+  /**
+   * A request that was not granted from its own transaction's read (or whose capacity
+   * disagrees with the holders'): it waits for deletes under the resource's prefix, and each
+   * delete re-reads the queue (#evaluate), which also refuses tries and capacity mismatches.
+   */
+  async #queue(waiter: LocalWaiter, key: string): Promise<void> {
+    const ns = this.#state(waiter.resource);
+    ns.pending++;
+    try {
+      // The watch may have been made after the transaction: the evaluation scheduled below reads
+      // the queue again once it exists, so a delete in between is not missed.
+      await ns.watch;
+      if (waiter.wait.settled) {
+        await this.#delete(waiter.resource, key);
+      } else {
+        ns.waiters.set(key, waiter);
+        this.#schedule(waiter.resource);
+      }
+    } catch (error) {
+      waiter.wait.refuse(error as Error);
     } finally {
       ns.pending--;
-      this.#release(resource);
+      this.#release(waiter.resource);
     }
-    return wait.promise;
   }
 
   async #delete(resource: string, key: string): Promise<void> {
@@ -214,6 +242,24 @@ export class Locks {
         .then(() => undefined));
     return { resource: waiter.resource, mode: waiter.request.mode, fence: waiter.fence, release, dispose: release };
   }
+}
+
+/**
+ * The grant rule of #evaluate for one request, on the queue read in its own transaction: true
+ * when `key` holds the lock now and its capacity agrees with the holders' (a disagreement is
+ * left to #evaluate, which refuses it).
+ */
+function grantedNow(queue: readonly KeyValue[], key: string, request: LockRequest): boolean {
+  const capacity = queue[0] ? (JSON.parse(queue[0].value) as LockEntry).capacity : request.capacity;
+  if (capacity !== request.capacity) return false;
+  let before = 0;
+  let exclusiveBefore = 0;
+  for (const kv of queue) {
+    if (kv.key === key) return request.mode === 'shared' ? exclusiveBefore === 0 : before < capacity;
+    before++;
+    if ((JSON.parse(kv.value) as LockEntry).mode === 'exclusive') exclusiveBefore++;
+  }
+  return false;
 }
 
 function holders(entries: LockEntry[]): string {

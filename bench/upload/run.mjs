@@ -7,19 +7,21 @@
 //            sha256-checked on every node
 // Prints wall times, ratios and lockstep's peak memory (the runner process's max RSS).
 // Usage (after `yarn build`, as root with openssh-server and rsync installed):
-//   node bench/upload/run.mjs [--nodes 1,4,8] [--size-mb 200]
+//   node bench/upload/run.mjs [--nodes 1,4,8] [--size-mb 200] [--out-dir DIR (default /dev/shm)]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSshdNodes, sshdNodesYaml } from '@lockstep/testing';
 
-const { values } = parseArgs({ options: { nodes: { type: 'string', default: '1,4,8' }, 'size-mb': { type: 'string', default: '200' } } });
+const { values } = parseArgs({
+  options: { nodes: { type: 'string', default: '1,4,8' }, 'size-mb': { type: 'string', default: '200' }, 'out-dir': { type: 'string' } },
+});
 const counts = values.nodes.split(',').map(Number);
 const sizeMb = Number(values['size-mb']);
 const root = resolve(import.meta.dirname, '../..');
-const cli = join(root, 'packages/cli/bin/lockstep.js');
+const cli = join(root, 'packages/cli/bin/lockstep.cjs');
 for (const tool of ['rsync', 'ssh', 'tar']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
     console.error(`bench/upload needs ${tool}: apt-get install -y ${tool === 'ssh' ? 'openssh-client' : tool}`);
@@ -65,6 +67,13 @@ function makeTree(dir, totalMb) {
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-bench-upload-'));
 const src = join(work, 'src');
+// Where the nodes extract. All the "nodes" share this machine's one filesystem, and the run
+// deletes each way's copies (8 x 1,600 files) just before the next way makes its own. On ext4
+// that made every file creation afterwards cost ~1 ms (the inode allocator skips inodes freed in
+// the last minutes, one by one: `recently_deleted` in perf), about 2 s of kernel time per copy
+// of the tree, whoever wrote it: 8 local `tar -x` of the tree, with no network at all, took 17 s.
+// That measured the cleanup, not the upload, so the copies go to tmpfs unless told otherwise.
+const outBase = mkdtempSync(join(values['out-dir'] ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir()), 'lockstep-bench-upload-out-'));
 const files = makeTree(src, sizeMb);
 const maxNodes = Math.max(...counts);
 const cluster = await startSshdNodes({ count: maxNodes, baseDir: join(work, 'sshd'), sshdConfig: ['MaxSessions 50'] });
@@ -79,7 +88,7 @@ try {
   const sshCmd = `ssh ${sshArgs.join(' ')}`;
   for (const count of counts) {
     const nodes = cluster.nodes.slice(0, count);
-    const out = join(work, `out-${count}`);
+    const out = join(outBase, `out-${count}`);
     const clean = () => rmSync(out, { recursive: true, force: true });
 
     clean();
@@ -112,10 +121,12 @@ try {
 } finally {
   await cluster.stopAll();
   rmSync(work, { recursive: true, force: true });
+  rmSync(outBase, { recursive: true, force: true });
 }
 
 const s = (ms) => `${(ms / 1000).toFixed(2)}s`;
-console.log(`upload of ${sizeMb} MB (${files} files: 3 large, the rest 1-64 kB) to N sshd nodes on loopback; ${spawnSync('nproc').stdout.toString().trim()} cores`);
+const fsType = spawnSync('stat', ['-f', '-c', '%T', dirname(outBase)]).stdout.toString().trim();
+console.log(`upload of ${sizeMb} MB (${files} files: 3 large, the rest 1-64 kB) to N sshd nodes on loopback, extracted under ${dirname(outBase)} (${fsType}); ${spawnSync('nproc').stdout.toString().trim()} cores`);
 console.log('| nodes | rsync -a loop | tar\\|ssh parallel | lockstep | rsync / lockstep | tar\\|ssh / lockstep | lockstep peak RSS |');
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const row of rows) {

@@ -13,6 +13,8 @@ beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'pack-'));
   mkdirSync(join(base, 'tree', 'bin'), { recursive: true });
   writeFileSync(join(base, 'tree', 'data.bin'), Buffer.alloc(700_000, 3));
+  // Above 1 MB: streamed rather than read whole ahead of time.
+  writeFileSync(join(base, 'tree', 'large.bin'), Buffer.alloc(1_500_000, 7));
   writeFileSync(join(base, 'tree', 'bin', 'run'), '#!/bin/sh\n', { mode: 0o755 });
   symlinkSync('bin/run', join(base, 'tree', 'start'));
 });
@@ -54,20 +56,24 @@ describe('packEntries', () => {
     const { stream, manifest } = packEntries(entries, { compress: false });
     const archive = await read(await collect(stream));
     const sums = await manifest;
-    expect(archive.map((e) => `${e.type} ${e.name}`)).toEqual(['directory bin', 'file bin/run', 'file data.bin', 'symlink start']);
+    expect(archive.map((e) => `${e.type} ${e.name}`)).toEqual(['directory bin', 'file bin/run', 'file data.bin', 'file large.bin', 'symlink start']);
     expect(archive.find((e) => e.name === 'bin/run')!.mode).toBe(0o755);
     expect(archive.find((e) => e.name === 'start')!.linkname).toBe('bin/run');
     const data = archive.find((e) => e.name === 'data.bin')!;
     expect(data.size).toBe(700_000);
     expect(sums.get('data.bin')).toBe(data.sha);
     expect(sums.get('data.bin')).toBe(createHash('sha256').update(Buffer.alloc(700_000, 3)).digest('hex'));
-    expect([...sums.keys()].sort()).toEqual(['bin/run', 'data.bin']);
+    const large = archive.find((e) => e.name === 'large.bin')!;
+    expect(large.size).toBe(1_500_000);
+    expect(sums.get('large.bin')).toBe(createHash('sha256').update(Buffer.alloc(1_500_000, 7)).digest('hex'));
+    expect(sums.get('bin/run')).toBe(archive.find((e) => e.name === 'bin/run')!.sha);
+    expect([...sums.keys()].sort()).toEqual(['bin/run', 'data.bin', 'large.bin']);
   });
 
   it('gzips the stream once when asked', async () => {
     const entries = await collectSources(['tree/'], { baseDir: base, relative: true, exclude: [] });
     const { stream } = packEntries(entries, { compress: true });
     const archive = await read(gunzipSync(await collect(stream)));
-    expect(archive).toHaveLength(4);
+    expect(archive).toHaveLength(5);
   });
 });

@@ -7,7 +7,8 @@ import { defaultControlAddress } from './wire/address.js';
 const usage = `usage: lockstep-agent --base DIR [--group 239.x.y.z:port] [--interface ADDR] [--key FILE]
                       [--control unix:PATH|tcp:HOST:PORT] [--name NAME] [--ttl N]
                       [--announce-interval 2s] [--member-timeout 10s] [--retry-interval 250ms]
-                      [--max-retries 40] [--ring-port PORT] [--chunk-bytes N] [--user U] [--group-owner G]
+                      [--max-retries 40] [--ring-port PORT] [--chunk-bytes N] [--datagram-bytes N]
+                      [--user U] [--group-owner G]
        lockstep-agent request [--control ADDR] METHOD [JSON-PARAMS]`;
 
 /**
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       'max-retries': { type: 'string' },
       'ring-port': { type: 'string' },
       'chunk-bytes': { type: 'string' },
+      'datagram-bytes': { type: 'string' },
       user: { type: 'string', short: 'u' },
       'group-owner': { type: 'string', short: 'g' },
       help: { type: 'boolean', short: 'h' },
@@ -80,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
       maxRetries: num(values['max-retries']),
       ringPort: num(values['ring-port']),
       chunkBytes: num(values['chunk-bytes']),
+      datagramBytes: num(values['datagram-bytes']),
       user: values.user,
       groupOwner: values['group-owner'],
     });

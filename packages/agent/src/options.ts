@@ -32,8 +32,14 @@ export interface AgentOptions {
   maxRetries?: number;
   /** UDP port of the ring socket (default 0: any free port, reported to the coordinator). */
   ringPort?: number;
-  /** File bytes per datagram (default: what fits the interface MTU unfragmented). */
+  /** File bytes per chunk, the unit members ask again for (default: what fits the interface MTU unfragmented). */
   chunkBytes?: number;
+  /**
+   * File bytes one datagram carries at most, a run of consecutive chunks, on a clean network
+   * (default 60000: the kernel fragments such datagrams; set it to `chunkBytes` to never send
+   * a fragmented datagram).
+   */
+  datagramBytes?: number;
   /** Drop privileges to this user after binding (makuosan's `-u`). */
   user?: string;
   /** Drop privileges to this group after binding (makuosan's `-g`). */
@@ -55,6 +61,7 @@ export interface NormalizedAgentOptions {
   maxRetries: number;
   ringPort: number;
   chunkBytes: number;
+  datagramBytes: number;
   user: string | undefined;
   groupOwner: string | undefined;
 }
@@ -64,6 +71,18 @@ export const DEFAULT_CHUNK_BYTES = 1364;
 
 /** IPv4 and UDP headers, the seal, the message prefix and a DATA header at its longest. */
 const DATA_OVERHEAD = 20 + 8 + 33 + 3 + 72;
+
+/**
+ * File bytes a datagram grows to by default. Each datagram costs a seal, a system call and a
+ * trip through every member's receive path, whatever its size, so bigger is cheaper per byte;
+ * this stays under UDP's 65507-byte limit with room for the headers. Measured in
+ * bench/multicast: 60000-byte datagrams cost a receiver about a third less CPU than 8864-byte
+ * unfragmented ones.
+ */
+export const DEFAULT_DATAGRAM_BYTES = 60_000;
+
+/** File bytes a datagram can carry: 65507 bytes of UDP payload minus seal and headers. */
+const MAX_DATAGRAM_BYTES = 65_000;
 
 /** Chunks are capped here even on loopback (MTU 65536): big datagrams cost more to lose. */
 const MAX_AUTO_CHUNK = 32_768;
@@ -133,6 +152,10 @@ export function normalizeAgentOptions(raw: AgentOptions): NormalizedAgentOptions
   if (!Number.isInteger(maxRetries) || maxRetries < 1) throw invalid(`max-retries must be an integer ≥ 1, received ${maxRetries}`);
   const chunkBytes = raw.chunkBytes ?? chunkBytesFor(iface);
   if (!Number.isInteger(chunkBytes) || chunkBytes < 256 || chunkBytes > 60_000) throw invalid(`chunk-bytes must be an integer 256..60000, received ${chunkBytes}`);
+  const datagramBytes = raw.datagramBytes ?? Math.max(chunkBytes, DEFAULT_DATAGRAM_BYTES);
+  if (!Number.isInteger(datagramBytes) || datagramBytes < chunkBytes || datagramBytes > MAX_DATAGRAM_BYTES) {
+    throw invalid(`datagram-bytes must be an integer ${chunkBytes}..${MAX_DATAGRAM_BYTES} (at least chunk-bytes), received ${datagramBytes}`);
+  }
   return {
     base,
     group,
@@ -147,6 +170,7 @@ export function normalizeAgentOptions(raw: AgentOptions): NormalizedAgentOptions
     maxRetries,
     ringPort: raw.ringPort ?? 0,
     chunkBytes,
+    datagramBytes,
     user: raw.user,
     groupOwner: raw.groupOwner,
   };

@@ -26,4 +26,11 @@ describe('normalizeAgentOptions', () => {
     expect(() => normalizeAgentOptions({ base, group: '10.1.1.1:5' })).toThrow(expect.objectContaining({ code: 'LS6004' }));
     expect(() => normalizeAgentOptions({ base, ttl: 300 })).toThrow(/ttl/);
   });
+
+  it('lets datagrams grow to 60000 file bytes unless told otherwise, never below chunk-bytes', () => {
+    expect(normalizeAgentOptions({ base, chunkBytes: 1364 })).toMatchObject({ chunkBytes: 1364, datagramBytes: 60_000 });
+    expect(normalizeAgentOptions({ base, chunkBytes: 1364, datagramBytes: 1364 }).datagramBytes).toBe(1364);
+    expect(() => normalizeAgentOptions({ base, chunkBytes: 8864, datagramBytes: 4000 })).toThrow(/datagram-bytes/);
+    expect(() => normalizeAgentOptions({ base, datagramBytes: 70_000 })).toThrow(/datagram-bytes/);
+  });
 });

@@ -73,6 +73,7 @@ export class PushService {
     const missing = options.targets.filter((t) => !live.some((m) => matches(m, t)));
     const session = new PushSession(this.#socket, this.#members, {
       chunkBytes: this.#options.chunkBytes,
+      datagramBytes: this.#options.datagramBytes,
       retryIntervalMs: this.#options.retryIntervalMs,
       maxRetries: this.#options.maxRetries,
       bwlimit: options.bwlimit,

@@ -11,6 +11,8 @@ import { SendPacer } from './send-pacer.js';
 /** How a push session behaves. */
 export interface PushSessionOptions {
   chunkBytes: number;
+  /** File bytes one datagram carries at most (a run of consecutive chunks). */
+  datagramBytes: number;
   retryIntervalMs: number;
   maxRetries: number;
   /** Bytes per second, 0 for no cap. */
@@ -21,6 +23,9 @@ export interface PushSessionOptions {
   onEvent: (event: Record<string, unknown>) => void;
   signal: AbortSignal;
 }
+
+/** Files are read (and hashed) this many bytes at a time. */
+const READ_BLOCK_BYTES = 1 << 20;
 
 /** Sends kept in flight before waiting for the kernel: keeps memory flat on big files. */
 const IN_FLIGHT = 64;
@@ -70,6 +75,9 @@ export class PushSession {
   #repaired = 0;
   #startedAt = 0;
   readonly #pacer: SendPacer;
+  /** Read buffers of files in flight, reused from file to file when sends copy their body. */
+  readonly #blocks: Buffer[] = [];
+  #hashBuffer: Buffer | undefined;
 
   /**
    * @param socket group socket
@@ -80,7 +88,7 @@ export class PushSession {
     this.#socket = socket;
     this.#members = members;
     this.#options = options;
-    this.#pacer = new SendPacer(options.chunkBytes, options.bwlimit);
+    this.#pacer = new SendPacer(options.chunkBytes, options.datagramBytes, options.bwlimit);
   }
 
   /** What is being sent now, for `--status`. */
@@ -177,8 +185,8 @@ export class PushSession {
 
   async #sendEntry(item: SourceEntry, targets: string[], plan: Array<PushReport['plan'][number] & { order: number }>, order: number): Promise<void> {
     const { entry } = item;
-    if (entry.kind === 'file' && typeof item.source === 'string') entry.sha256 = sha256FileSync(item.source);
-    const chunkBytes = this.#pacer.chunkBytes();
+    if (entry.kind === 'file' && typeof item.source === 'string') entry.sha256 = sha256FileSync(item.source, (this.#hashBuffer ??= Buffer.allocUnsafeSlow(READ_BLOCK_BYTES)));
+    const chunkBytes = this.#pacer.chunkBytes;
     const chunks = entry.kind === 'file' || entry.kind === 'prune' ? Math.max(1, Math.ceil(entry.size / chunkBytes)) : 0;
     const file: FileState = { fid: ++this.#fid, path: entry.path, chunks, chunkBytes, inbox: new Map(), resend: new Set(), wake: () => undefined, pending: targets.length };
     this.#files.set(file.fid, file);
@@ -212,25 +220,30 @@ export class PushSession {
 
     // 2. Every chunk once, to the group.
     const fd = typeof item.source === 'string' ? openSync(item.source, 'r') : undefined;
+    // Sealing copies each chunk, so one read buffer serves the whole file (and the next one).
+    const reuse = this.#socket.copiesBody ? (this.#blocks.pop() ?? Buffer.allocUnsafeSlow(READ_BLOCK_BYTES)) : undefined;
     try {
       // Files are read a block of chunks at a time: one read(2) per ~1 MB, not per datagram.
       const chunkBytes = file.chunkBytes;
-      const blockBytes = chunkBytes * Math.max(1, Math.floor((1 << 20) / chunkBytes));
-      let block = Buffer.alloc(0);
+      const blockChunks = Math.max(1, Math.floor(READ_BLOCK_BYTES / chunkBytes));
+      const blockBytes = chunkBytes * blockChunks;
+      let block: Buffer = Buffer.alloc(0);
       let blockStart = -1;
-      const read = (seq: number): Buffer => {
+      // `count` consecutive chunks from `seq`, never across a block boundary (see #sendChunks).
+      const read = (seq: number, count: number): Buffer => {
         const start = seq * chunkBytes;
-        const length = Math.max(0, Math.min(chunkBytes, entry.size - start));
+        const length = Math.max(0, Math.min(chunkBytes * count, entry.size - start));
         if (fd === undefined) return (item.source as Buffer).subarray(start, start + length);
         if (blockStart < 0 || start < blockStart || start + length > blockStart + block.length) {
           blockStart = start - (start % blockBytes);
-          const buffer = Buffer.allocUnsafe(Math.min(blockBytes, entry.size - blockStart));
+          const size = Math.min(blockBytes, entry.size - blockStart);
+          const buffer = reuse && size <= reuse.length ? reuse.subarray(0, size) : Buffer.allocUnsafe(size);
           block = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, blockStart));
         }
         return block.subarray(start - blockStart, start - blockStart + length);
       };
       const passStarted = performance.now();
-      await this.#sendChunks(file, Array.from({ length: file.chunks }, (_, i) => i), read);
+      await this.#sendChunks(file, file.chunks, (i) => i, read, blockChunks);
       const passMs = performance.now() - passStarted;
       this.#bytes += entry.size;
       let firstRound = true;
@@ -244,7 +257,7 @@ export class PushSession {
             const seqs = [...file.resend].sort((a, b) => a - b);
             file.resend.clear();
             this.#repaired += seqs.length;
-            await this.#sendChunks(file, seqs, read);
+            await this.#sendChunks(file, seqs.length, (i) => seqs[i]!, read, blockChunks);
           }
           await this.#socket.send('end', { sid: this.id, fid: file.fid, targets: pending });
         },
@@ -265,6 +278,7 @@ export class PushSession {
       }
     } finally {
       if (fd !== undefined) closeSync(fd);
+      if (reuse) this.#blocks.push(reuse);
     }
   }
 
@@ -323,12 +337,27 @@ export class PushSession {
     return results;
   }
 
-  /** Multicasts chunks, paced by the {@link SendPacer}, with a bounded number of sends in flight. */
-  async #sendChunks(file: FileState, seqs: number[], read: (seq: number) => Buffer): Promise<void> {
+  /**
+   * Multicasts chunks, paced by the {@link SendPacer}, with a bounded number of sends in flight.
+   * Consecutive chunks share a datagram, as many as the pacer says (one after loss), never across
+   * a read block's boundary.
+   * @param total how many chunks to send
+   * @param seqAt the i-th chunk's number, ascending in i (a function: a whole file's first pass
+   *   needs no array of millions of numbers)
+   * @param read the bytes of `count` chunks from `seq`
+   * @param blockChunks chunks per read block
+   */
+  async #sendChunks(file: FileState, total: number, seqAt: (i: number) => number, read: (seq: number, count: number) => Buffer, blockChunks: number): Promise<void> {
     const inFlight = new Set<Promise<void>>();
-    for (const seq of seqs) {
+    const perDatagram = this.#pacer.datagramChunks();
+    for (let i = 0; i < total; ) {
       this.#options.signal.throwIfAborted();
-      const body = read(seq);
+      const seq = seqAt(i);
+      const blockEnd = (Math.floor(seq / blockChunks) + 1) * blockChunks;
+      let count = 1;
+      while (count < perDatagram && i + count < total && seqAt(i + count) === seq + count && seq + count < blockEnd) count++;
+      i += count;
+      const body = read(seq, count);
       const sent = this.#socket.send('data', { sid: this.id, fid: file.fid, seq }, body);
       inFlight.add(sent);
       void sent.then(() => inFlight.delete(sent));

@@ -1,6 +1,7 @@
-import { closeSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { close, closeSync, fchmod, fchown, ftruncate, futimes, lstatSync, mkdirSync, open as openFd, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writevSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { chmod, chown, lchown, lutimes, readdir, rm, utimes } from 'node:fs/promises';
+import { chmod, chown, lchown, lutimes, mkdir, readdir, rename, rm, utimes } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
@@ -43,8 +44,19 @@ interface Transfer {
   hashedTo: number;
 }
 
-/** Consecutive chunks are gathered up to this size before one write. */
+/** Consecutive chunks are gathered up to this size, or this many chunks, before one write. */
 const WRITE_BATCH_BYTES = 1 << 20;
+const WRITE_BATCH_CHUNKS = 512;
+
+// Creating, renaming and closing files go through the thread pool: on a busy file system they can
+// wait on the journal for milliseconds, and a member whose event loop waits is not reading its
+// socket (datagrams pile up and get dropped) nor answering the sender.
+const openAsync = promisify(openFd);
+const ftruncateAsync = promisify(ftruncate);
+const fchownAsync = promisify(fchown);
+const fchmodAsync = promisify(fchmod);
+const futimesAsync = promisify(futimes);
+const closeAsync = promisify(close);
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 /** An unfinished transfer nobody talks about for this long is abandoned and its temp file removed. */
@@ -104,15 +116,26 @@ export class PushReceiver {
     } else if (message.type === 'data') {
       const transfer = this.#transfers.get(key);
       const seq = Number(header.seq);
-      if (!transfer?.have || transfer.fd === undefined || transfer.done || !(seq >= 0 && seq < transfer.have.length) || transfer.have[seq]) return;
-      const offset = seq * transfer.open.chunkBytes;
-      if (transfer.pendingBytes > 0 && offset !== transfer.pendingStart + transfer.pendingBytes) this.#flush(transfer);
-      if (transfer.pendingBytes === 0) transfer.pendingStart = offset;
-      transfer.pending.push(message.body);
-      transfer.pendingBytes += message.body.length;
-      if (transfer.pendingBytes >= WRITE_BATCH_BYTES) this.#flush(transfer);
-      transfer.have[seq] = 1;
-      transfer.missing--;
+      const have = transfer?.have;
+      if (!transfer || !have || transfer.fd === undefined || transfer.done || !(Number.isInteger(seq) && seq >= 0 && seq < have.length)) return;
+      // A datagram carries one or more consecutive chunks; only the last chunk of a file is short.
+      const chunkBytes = transfer.open.chunkBytes;
+      const body = message.body;
+      const count = Math.max(1, Math.ceil(body.length / chunkBytes));
+      const start = seq * chunkBytes;
+      if (seq + count > have.length || body.length !== Math.min(count * chunkBytes, transfer.open.entry.size - start)) return;
+      // Write the chunks not yet received (a repair may overlap what arrived meanwhile).
+      for (let i = 0; i < count; ) {
+        if (have[seq + i]) {
+          i++;
+          continue;
+        }
+        let j = i;
+        while (j < count && !have[seq + j]) have[seq + j++] = 1;
+        this.#append(transfer, start + i * chunkBytes, body.subarray(i * chunkBytes, j * chunkBytes));
+        transfer.missing -= j - i;
+        i = j;
+      }
       transfer.touched = Date.now();
     } else if (message.type === 'end') {
       if (!Array.isArray(header.targets) || !(header.targets as unknown[]).includes(this.#self)) return;
@@ -154,10 +177,11 @@ export class PushReceiver {
         transfer.ack = { ...base, need: true, applied: true };
         transfer.done = { ...base, ok: true };
       } else if (need && (!open.dry || entry.kind === 'prune')) {
-        mkdirSync(dirname(transfer.dest), { recursive: true });
+        await mkdir(dirname(transfer.dest), { recursive: true });
         transfer.tmp = join(entry.kind === 'prune' ? this.#base : dirname(transfer.dest), `.${entry.kind === 'prune' ? 'prune' : basename(transfer.dest)}.lockstep-${open.sid}-${open.fid}.tmp`);
-        transfer.fd = openSync(transfer.tmp, 'w', 0o600);
-        ftruncateSync(transfer.fd, entry.size);
+        const fd = await openAsync(transfer.tmp, 'w', 0o600);
+        transfer.fd = fd;
+        await ftruncateAsync(fd, entry.size);
         transfer.have = new Uint8Array(open.chunks);
         transfer.missing = open.chunks;
         transfer.ack = { ...base, need: true };
@@ -188,14 +212,32 @@ export class PushReceiver {
     }
   }
 
-  /** Writes the gathered chunks with one write, hashing them when they continue the hashed prefix. */
+  /** Queues bytes for the temp file at `offset`, gathering consecutive ones into one write. */
+  #append(transfer: Transfer, offset: number, data: Buffer): void {
+    if (transfer.pendingBytes > 0 && offset !== transfer.pendingStart + transfer.pendingBytes) this.#flush(transfer);
+    if (transfer.pendingBytes === 0) transfer.pendingStart = offset;
+    transfer.pending.push(data);
+    transfer.pendingBytes += data.length;
+    if (transfer.pendingBytes >= WRITE_BATCH_BYTES || transfer.pending.length >= WRITE_BATCH_CHUNKS) this.#flush(transfer);
+  }
+
+  /**
+   * Writes the gathered chunks with one writev(2) (no copy to join them), hashing them when they
+   * continue the hashed prefix.
+   */
   #flush(transfer: Transfer): void {
     if (transfer.pendingBytes === 0 || transfer.fd === undefined) return;
-    const data = transfer.pending.length === 1 ? transfer.pending[0]! : Buffer.concat(transfer.pending, transfer.pendingBytes);
-    writeSync(transfer.fd, data, 0, data.length, transfer.pendingStart);
+    let buffers = transfer.pending;
+    let position = transfer.pendingStart;
+    for (let left = transfer.pendingBytes; left > 0; ) {
+      const written = writevSync(transfer.fd, buffers, position);
+      left -= written;
+      position += written;
+      if (left > 0) buffers = skipBytes(buffers, written);
+    }
     if (transfer.pendingStart === transfer.hashedTo) {
-      transfer.hash.update(data);
-      transfer.hashedTo += data.length;
+      for (const buffer of transfer.pending) transfer.hash.update(buffer);
+      transfer.hashedTo += transfer.pendingBytes;
     }
     transfer.pending = [];
     transfer.pendingBytes = 0;
@@ -206,15 +248,19 @@ export class PushReceiver {
     const base = { sid: open.sid, fid: open.fid, to: transfer.sender };
     try {
       this.#flush(transfer);
-      if (open.entry.kind === 'file') {
-        // Owner, mode and times go on through the open descriptor, before the rename: no window
-        // where the file is in place with the temp file's mode, and no thread-pool round trips.
-        if (isRoot) fchownSync(transfer.fd!, open.entry.uid, open.entry.gid);
-        fchmodSync(transfer.fd!, open.entry.mode);
-        futimesSync(transfer.fd!, open.entry.mtimeMs / 1000, open.entry.mtimeMs / 1000);
-      }
-      closeSync(transfer.fd!);
+      const fd = transfer.fd!;
       transfer.fd = undefined;
+      try {
+        if (open.entry.kind === 'file') {
+          // Owner, mode and times go on through the open descriptor, before the rename: no window
+          // where the file is in place with the temp file's mode.
+          if (isRoot) await fchownAsync(fd, open.entry.uid, open.entry.gid);
+          await fchmodAsync(fd, open.entry.mode);
+          await futimesAsync(fd, open.entry.mtimeMs / 1000, open.entry.mtimeMs / 1000);
+        }
+      } finally {
+        await closeAsync(fd);
+      }
       // Chunks that came in order were hashed as they were written; otherwise read the file.
       const sha = transfer.hashedTo === open.entry.size ? transfer.hash.digest('hex') : await sha256File(transfer.tmp!);
       if (sha !== open.entry.sha256) throw new Error(`checksum mismatch after transfer (${sha.slice(0, 12)} ≠ ${String(open.entry.sha256).slice(0, 12)})`);
@@ -224,7 +270,7 @@ export class PushReceiver {
         const deleted = this.#prune(list.root, new Set(list.keep), open.entry.exclude ?? [], open.dry);
         transfer.done = { ...base, ok: true, deleted };
       } else {
-        renameSync(transfer.tmp!, transfer.dest);
+        await rename(transfer.tmp!, transfer.dest);
         this.stats.files++;
         this.stats.bytes += open.entry.size;
         transfer.done = { ...base, ok: true, sha256: sha };
@@ -291,6 +337,19 @@ async function sweepTempFiles(base: string): Promise<void> {
   } catch {
     // an unreadable corner of the base directory is not the agent's business
   }
+}
+
+/** What is left of `buffers` after their first `bytes` bytes (after a short write). */
+function skipBytes(buffers: Buffer[], bytes: number): Buffer[] {
+  const rest: Buffer[] = [];
+  for (const buffer of buffers) {
+    if (bytes >= buffer.length) bytes -= buffer.length;
+    else {
+      rest.push(bytes > 0 ? buffer.subarray(bytes) : buffer);
+      bytes = 0;
+    }
+  }
+  return rest;
 }
 
 /** utimes() takes float seconds, so a time read back can be off by a fraction of a millisecond. */

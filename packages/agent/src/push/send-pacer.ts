@@ -1,8 +1,6 @@
-/** Chunks grow up to this many times the frame-sized chunk… */
+/** A datagram carries up to this many frame-sized chunks (and at most `datagramBytes` file bytes). */
 const MAX_CHUNK_SCALE = 16;
-/** …and never past this many bytes. */
-const MAX_CHUNK_BYTES = 24 * 1024;
-/** A push starts with chunks of a few frames. */
+/** A push starts with datagrams of a few chunks. */
 const INITIAL_CHUNK_SCALE = 4;
 /** The adapted rate never drops below this (bytes/s): random loss is not always congestion. */
 const MIN_RATE = 4 * 1024 * 1024;
@@ -10,12 +8,16 @@ const MIN_RATE = 4 * 1024 * 1024;
 /**
  * How fast and in what sizes a push sends, adapted after each file's first pass.
  *
- * Chunk size: chunks start at a few frames (a first file of frame-sized chunks costs more than
- * losing some), double after every file no member lost anything of, and fall back to one frame
- * on loss. On a clean network they grow past the MTU (the kernel fragments them): each datagram
- * costs a system call and a seal on the sender and an open on every member, so fewer, bigger
- * datagrams are what makes a push fast; a lost fragment loses the whole datagram, hence the
- * fall back.
+ * Datagram size: chunks are one frame's worth (the unit members NACK), and a datagram carries a
+ * run of consecutive chunks: a few at first (a first file of frame-sized datagrams costs more
+ * than losing some), twice as many after every file no member lost anything of, and one on
+ * loss. On a clean network datagrams grow past the MTU (the kernel fragments them): each
+ * datagram costs a system call and a seal on the sender and an open on every member, so fewer,
+ * bigger datagrams are what makes a push fast. A lost fragment loses the whole datagram, and
+ * the rest of its fragments sit in the receiver's reassembly memory until they time out (30 s
+ * on Linux); once that memory is full every fragmented datagram is dropped. Hence the fall
+ * back, and repairs go out one chunk (one frame) per datagram after loss: they always get
+ * through.
  *
  * Rate, AIMD-style: when the worst member lost more than 2% of the chunks (a full socket buffer,
  * a slow disk or CPU), the rate drops to 70% of what the pass achieved; otherwise it grows by a
@@ -24,6 +26,7 @@ const MIN_RATE = 4 * 1024 * 1024;
  */
 export class SendPacer {
   readonly #frameChunk: number;
+  readonly #datagramBytes: number;
   readonly #bwlimit: number;
   #rate = Infinity;
   #scale = INITIAL_CHUNK_SCALE;
@@ -31,16 +34,23 @@ export class SendPacer {
 
   /**
    * @param frameChunk the chunk that fits one frame (the agent's `chunkBytes`)
+   * @param datagramBytes file bytes one datagram carries at most (the agent's `datagramBytes`)
    * @param bwlimit bytes per second, 0 for no cap
    */
-  constructor(frameChunk: number, bwlimit: number) {
+  constructor(frameChunk: number, datagramBytes: number, bwlimit: number) {
     this.#frameChunk = frameChunk;
+    this.#datagramBytes = datagramBytes;
     this.#bwlimit = bwlimit;
   }
 
-  /** The chunk size for the next file. */
-  chunkBytes(): number {
-    return Math.max(this.#frameChunk, Math.min(MAX_CHUNK_BYTES, this.#frameChunk * this.#scale));
+  /** The chunk: the unit of NACKs and repairs, one frame's worth (fixed for a push). */
+  get chunkBytes(): number {
+    return this.#frameChunk;
+  }
+
+  /** How many consecutive chunks one datagram carries now. */
+  datagramChunks(): number {
+    return Math.max(1, Math.min(this.#scale, Math.floor(this.#datagramBytes / this.#frameChunk)));
   }
 
   /**

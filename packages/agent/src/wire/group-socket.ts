@@ -4,7 +4,7 @@ import { EventEmitter } from '@lockstep/core';
 import type { Event } from '@lockstep/core';
 import { isLoopback } from './address.js';
 import type { GroupAddress } from './address.js';
-import { decodeMessage, encodeMessage } from './messages.js';
+import { decodeMessage, encodeMessageHead } from './messages.js';
 import type { MessageType, WireMessage } from './messages.js';
 import type { Sealer } from './seal.js';
 
@@ -52,7 +52,7 @@ export class GroupSocket {
         return;
       }
       if (message.header.from === options.self) return;
-      this.#onDidReceive.fire({ ...message, address: rinfo.address });
+      this.#onDidReceive.fire({ type: message.type, header: message.header, body: message.body, address: rinfo.address });
     });
   }
 
@@ -99,16 +99,27 @@ export class GroupSocket {
   }
 
   /**
+   * True when a body passed to {@link send} is no longer needed once `send` returns: sealing
+   * encrypts it into new buffers, so the caller may reuse its memory at once. In clear text the
+   * body itself is queued for the kernel until the send completes.
+   */
+  get copiesBody(): boolean {
+    return this.#options.sealer.sealed;
+  }
+
+  /**
    * Seals and sends a message to the group.
    * @param type message type
    * @param header header; `from` is set to this agent's id
    * @param body raw bytes
    * @returns resolves when the datagram has been handed to the kernel
    */
-  send(type: MessageType, header: Record<string, unknown>, body?: Uint8Array): Promise<void> {
-    const datagram = this.#options.sealer.seal(encodeMessage(type, { ...header, from: this.#options.self }, body));
+  send(type: MessageType, header: Record<string, unknown>, body?: Buffer): Promise<void> {
+    const head = encodeMessageHead(type, { ...header, from: this.#options.self });
+    // A list of buffers goes out with one sendmsg(2) gathering them: no copy joins them first.
+    const parts = this.#options.sealer.sealParts(body && body.length > 0 ? [head, body] : [head]);
     return new Promise((resolve) => {
-      this.#out.send(datagram, () => resolve());
+      this.#out.send(parts, () => resolve());
     });
   }
 

@@ -43,12 +43,27 @@ export const MESSAGE_PREFIX_BYTES = 3;
  * @throws {RangeError} when the header is over 65535 bytes
  */
 export function encodeMessage(type: MessageType, header: unknown, body?: Uint8Array): Buffer {
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  if (json.length > 0xffff) throw new RangeError(`message header is ${json.length} bytes (max 65535)`);
-  const prefix = Buffer.allocUnsafe(MESSAGE_PREFIX_BYTES);
-  prefix.writeUInt8(MessageTypes[type], 0);
-  prefix.writeUInt16BE(json.length, 1);
-  return body && body.length > 0 ? Buffer.concat([prefix, json, body]) : Buffer.concat([prefix, json]);
+  const head = encodeMessageHead(type, header);
+  return body && body.length > 0 ? Buffer.concat([head, body]) : head;
+}
+
+/**
+ * Encodes a message's type and header: the body follows as it is (see `Sealer.sealParts`), so
+ * a file chunk is never copied just to sit behind its header.
+ * @param type message type
+ * @param header JSON-serializable header
+ * @returns the payload's first part
+ * @throws {RangeError} when the header is over 65535 bytes
+ */
+export function encodeMessageHead(type: MessageType, header: unknown): Buffer {
+  const json = JSON.stringify(header);
+  const length = Buffer.byteLength(json, 'utf8');
+  if (length > 0xffff) throw new RangeError(`message header is ${length} bytes (max 65535)`);
+  const head = Buffer.allocUnsafe(MESSAGE_PREFIX_BYTES + length);
+  head.writeUInt8(MessageTypes[type], 0);
+  head.writeUInt16BE(length, 1);
+  head.write(json, MESSAGE_PREFIX_BYTES, 'utf8');
+  return head;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, scryptSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ErrorCodes, LockstepError } from '@lockstep/core';
 
@@ -18,7 +19,8 @@ export const SEAL_OVERHEAD = MAGIC.length + 1 + NONCE_BYTES + TAG_BYTES;
  * without a key datagrams travel in the clear and sealed ones are dropped.
  */
 export class Sealer {
-  readonly #key: Buffer | undefined;
+  /** A KeyObject, made once: a raw Buffer key is turned into one on every seal and open. */
+  readonly #key: KeyObject | undefined;
   readonly #plainHeader = Buffer.concat([MAGIC, Buffer.from([FLAG_PLAIN])]);
   readonly #sealedHeader = Buffer.concat([MAGIC, Buffer.from([FLAG_SEALED])]);
   /**
@@ -32,7 +34,7 @@ export class Sealer {
   /** @param key 32-byte AES-256 key, or undefined for clear text (loopback only) */
   constructor(key: Buffer | undefined) {
     if (key && key.length !== 32) throw new TypeError(`key must be 32 bytes, received ${key.length}`);
-    this.#key = key;
+    this.#key = key && createSecretKey(key);
   }
 
   /** True when datagrams are sealed. */
@@ -51,15 +53,30 @@ export class Sealer {
    * @returns the datagram to send
    */
   seal(payload: Buffer): Buffer {
-    if (!this.#key) return Buffer.concat([this.#plainHeader, payload]);
-    const nonce = Buffer.allocUnsafe(NONCE_BYTES);
-    this.#noncePrefix.copy(nonce, 0);
-    nonce.writeBigUInt64BE(this.#counter++, 4);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, nonce);
+    return Buffer.concat(this.sealParts([payload]));
+  }
+
+  /**
+   * Wraps a payload given in parts into a datagram given in parts, for a gathering send
+   * (sendmsg with an iovec): a file chunk is encrypted straight from the read block into the
+   * ciphertext, with no copy to join it to its header before or to the seal after.
+   * @param parts the encoded message, in order (e.g. message head, then chunk)
+   * @returns the datagram's parts, in order
+   */
+  sealParts(parts: readonly Buffer[]): Buffer[] {
+    if (!this.#key) return [this.#plainHeader, ...parts];
+    const head = Buffer.allocUnsafe(this.#sealedHeader.length + NONCE_BYTES);
+    this.#sealedHeader.copy(head, 0);
+    this.#noncePrefix.copy(head, this.#sealedHeader.length);
+    head.writeBigUInt64BE(this.#counter++, this.#sealedHeader.length + 4);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, head.subarray(this.#sealedHeader.length));
     cipher.setAAD(this.#sealedHeader);
-    const body = cipher.update(payload);
-    const final = cipher.final();
-    return Buffer.concat([this.#sealedHeader, nonce, body, final, cipher.getAuthTag()], SEAL_OVERHEAD + payload.length);
+    const out = [head];
+    for (const part of parts) if (part.length > 0) out.push(cipher.update(part));
+    // GCM's final() writes nothing (it only computes the tag).
+    cipher.final();
+    out.push(cipher.getAuthTag());
+    return out;
   }
 
   /**

@@ -16,6 +16,17 @@ describe('Sealer', () => {
     expect(sealer.open(datagram)).toEqual(payload);
   });
 
+  it('opens a datagram sealed in parts as the payload the parts make up', () => {
+    const sealer = new Sealer(randomBytes(32));
+    const head = Buffer.from('head:');
+    const chunk = randomBytes(60_000);
+    const datagram = Buffer.concat(sealer.sealParts([head, chunk]));
+    expect(datagram.length).toBe(head.length + chunk.length + SEAL_OVERHEAD);
+    expect(sealer.open(datagram)).toEqual(Buffer.concat([head, chunk]));
+    const plain = new Sealer(undefined);
+    expect(plain.open(Buffer.concat(plain.sealParts([head, chunk])))).toEqual(Buffer.concat([head, chunk]));
+  });
+
   it('uses a fresh nonce each time', () => {
     const sealer = new Sealer(randomBytes(32));
     expect(sealer.seal(payload).equals(sealer.seal(payload))).toBe(false);

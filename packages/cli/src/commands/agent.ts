@@ -34,6 +34,8 @@ export class AgentCommand extends Command<LockstepContext> {
   retryInterval = Option.String('--retry-interval', { description: 'how often a push asks a silent member again (default 250ms)' });
   maxRetries = Option.String('--max-retries', { description: 'unanswered asks before a member is named as failed (default 40)', validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]) });
   ringPort = Option.String('--ring-port', { description: 'UDP port of the ring socket (default: any free port)', validator: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(0, 65535)]) });
+  chunkBytes = Option.String('--chunk-bytes', { description: 'file bytes per chunk, the unit members ask again for (default: one frame of the interface MTU)', validator: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(256, 60000)]) });
+  datagramBytes = Option.String('--datagram-bytes', { description: 'file bytes one datagram carries at most on a clean network (default 60000; set to --chunk-bytes to never fragment)', validator: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(256, 65000)]) });
   user = Option.String('--user,-u', { description: 'drop privileges to this user after binding' });
   groupOwner = Option.String('--group-owner,-g', { description: 'drop privileges to this group after binding' });
 
@@ -52,6 +54,8 @@ export class AgentCommand extends Command<LockstepContext> {
       retryInterval: this.retryInterval,
       maxRetries: this.maxRetries,
       ringPort: this.ringPort,
+      chunkBytes: this.chunkBytes,
+      datagramBytes: this.datagramBytes,
       user: this.user,
       groupOwner: this.groupOwner,
     });

@@ -55,8 +55,10 @@ export class NetnsLab {
   /**
    * Creates `count` member namespaces on one bridge.
    * @param count members
+   * @param options `mtu` of the bridge and every link (default the kernel's, 1500)
    */
-  constructor(count: number) {
+  constructor(count: number, options: { mtu?: number } = {}) {
+    const mtu = options.mtu === undefined ? [] : ['mtu', String(options.mtu)];
     const tag = `${process.pid % 100000}${String.fromCharCode(97 + (labCounter++ % 26))}`;
     this.subnet = 20 + ((process.pid + labCounter * 7) % 200);
     this.dir = mkdtempSync(join(tmpdir(), 'lockstep-lab-'));
@@ -65,14 +67,14 @@ export class NetnsLab {
       ip('netns', 'add', this.hub);
       this.#namespaces.push(this.hub);
       ip('-n', this.hub, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0');
-      ip('-n', this.hub, 'link', 'set', 'br0', 'up');
+      ip('-n', this.hub, 'link', 'set', 'br0', ...mtu, 'up');
       ip('-n', this.hub, 'link', 'set', 'lo', 'up');
       for (let i = 1; i <= count; i++) {
         const ns = `ls${tag}n${i}`;
         ip('netns', 'add', ns);
         this.#namespaces.push(ns);
         const outer = `v${tag}${i}`.slice(0, 15);
-        ip('link', 'add', outer, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+        ip('link', 'add', outer, ...mtu, 'type', 'veth', 'peer', 'name', 'eth0', ...mtu, 'netns', ns);
         ip('link', 'set', outer, 'netns', this.hub);
         ip('-n', this.hub, 'link', 'set', outer, 'master', 'br0', 'up');
         const address = `10.231.${this.subnet}.${i}`;
@@ -146,7 +148,21 @@ export class NetnsLab {
     this.exec(ns, 'nft', 'add', 'rule', 'inet', 'chaos', 'input', 'udp', 'dport', String(port), ...sample, 'drop');
   }
 
-  /** Removes the drop rules of {@link dropUdp}. */
+  /**
+   * Drops a share of incoming frames to a multicast group inside a namespace, before IP
+   * reassembly (the input hook of {@link dropUdp} sees whole datagrams): one lost fragment
+   * loses its whole datagram, as on a real lossy link.
+   * @param ns namespace
+   * @param group group address
+   * @param percent 0..100
+   */
+  dropFrames(ns: string, group: string, percent: number): void {
+    this.exec(ns, 'nft', 'add', 'table', 'inet', 'chaos');
+    this.exec(ns, 'nft', 'add', 'chain', 'inet', 'chaos', 'frames', '{ type filter hook prerouting priority -450; }');
+    this.exec(ns, 'nft', 'add', 'rule', 'inet', 'chaos', 'frames', 'ip', 'daddr', group, 'numgen', 'random', 'mod', '100', '<', String(percent), 'drop');
+  }
+
+  /** Removes the drop rules of {@link dropUdp} and {@link dropFrames}. */
   heal(ns: string): void {
     try {
       this.exec(ns, 'nft', 'delete', 'table', 'inet', 'chaos');

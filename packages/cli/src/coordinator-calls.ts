@@ -1,5 +1,6 @@
 import type { LockstepContext } from './context.js';
 import { connectFromOptions, type ClientOptionValues } from './coordinator-connection.js';
+import { EXIT_INTERRUPTED } from './exit-codes.js';
 
 // What `lockstep sem` and `lockstep barrier` do once their words are parsed, without clipanion:
 // the commands (commands/sem.ts, commands/barrier.ts) and the quick path (quick-path.ts) both
@@ -23,7 +24,7 @@ export interface BarrierCall {
 /**
  * Applies DELTA to the semaphore and prints its value after the operation.
  *
- * @returns the exit code, 0
+ * @returns the exit code: 0, or 130 when interrupted (Ctrl-C, SIGTERM) while waiting
  * @throws {LockstepError} unreachable coordinator, timed-out wait (`LS5003`), …
  */
 export async function callSemaphore(context: LockstepContext, options: ClientOptionValues, call: SemaphoreCall): Promise<number> {
@@ -36,6 +37,8 @@ export async function callSemaphore(context: LockstepContext, options: ClientOpt
     });
     context.stdout.write(`${value}\n`);
     return 0;
+  } catch (error) {
+    return interrupted(context, `semaphore "${call.name}" ${call.delta}`, error);
   } finally {
     await client.dispose();
   }
@@ -44,7 +47,7 @@ export async function callSemaphore(context: LockstepContext, options: ClientOpt
 /**
  * Arrives at the barrier, waits until it fires and prints the generation that fired.
  *
- * @returns the exit code, 0
+ * @returns the exit code: 0, or 130 when interrupted (Ctrl-C, SIGTERM) while waiting
  * @throws {LockstepError} `LS5004` for a COUNT mismatch or a participant that left, `LS5003` on timeout
  */
 export async function callBarrier(context: LockstepContext, options: ClientOptionValues, call: BarrierCall): Promise<number> {
@@ -56,7 +59,20 @@ export async function callBarrier(context: LockstepContext, options: ClientOptio
     });
     context.stdout.write(`${generation}\n`);
     return 0;
+  } catch (error) {
+    return interrupted(context, `barrier "${call.name}" (count ${call.count})`, error);
   } finally {
     await client.dispose();
   }
+}
+
+/**
+ * A wait that failed because the user interrupted it (the client withdrew the request and the
+ * coordinator answered "cancelled") is reported as an interrupt, exit 130, like every other
+ * command; any other failure is rethrown.
+ */
+function interrupted(context: LockstepContext, what: string, error: unknown): number {
+  if (!context.signal.aborted) throw error;
+  context.stderr.write(`${what}: interrupted while waiting; the request was withdrawn\n`);
+  return EXIT_INTERRUPTED;
 }

@@ -13,7 +13,7 @@ export class BarrierCommand extends CoordinatorClientCommand {
     details: `
       dissem's \`barrier NAME COUNT\`: blocks until \`COUNT\` clients arrived at this generation of the barrier, then all of them return together. The name can be reused: the next arrival after a release opens the next generation. Prints the generation that fired.
 
-      Fails fast with \`LS5004\` (exit 1) when the arrival's \`COUNT\` disagrees with the current generation's (nobody else is released), or when another participant left before the barrier fired (its process died, its wait timed out): waiting for it would be waiting forever.
+      Fails fast with \`LS5004\` (exit 1) when the arrival's \`COUNT\` disagrees with the current generation's (nobody else is released), or when another participant left before the barrier fired (its process died, its wait timed out): waiting for it would be waiting forever. Ctrl-C (or SIGTERM) while waiting withdraws the request and exits with 130.
     `,
     examples: [
       ['Wait for two machines', '$0 barrier BR001 2'],

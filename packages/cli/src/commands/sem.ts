@@ -18,7 +18,7 @@ export class SemCommand extends CoordinatorClientCommand {
 
       A negative \`DELTA\` is written as is (\`lockstep sem NAME -1\`), as dissem does, even though it looks like an option.
 
-      The coordinator is \`--coordinator\`, else \`$LOCKSTEP_COORDINATOR\` (set in every playbook step), else found with \`--discover\`. A timed-out wait exits with 1 and \`LS5003\`.
+      The coordinator is \`--coordinator\`, else \`$LOCKSTEP_COORDINATOR\` (set in every playbook step), else found with \`--discover\`. A timed-out wait exits with 1 and \`LS5003\`. Ctrl-C (or SIGTERM) while waiting withdraws the request and exits with 130.
     `,
     examples: [
       ['Wait for a unit (blocks until someone posts)', '$0 sem SEM001 -1'],

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killStarted, lockstep, runLockstep, startCoordinator } from './coordinator-helpers.js';
 
@@ -25,6 +26,20 @@ describe('lockstep sem', () => {
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
     expect(waiters.map((w) => w.stdout()).sort()).toEqual(['0\n', '1\n', '2\n', '3\n']);
     expect((await runLockstep(['sem', 'SEM001', '0'], env)).stdout).toBe('0\n');
+  });
+
+  it('Ctrl-C while waiting withdraws the request and exits 130, in the plain form and with options', async () => {
+    const { env } = await startCoordinator();
+    for (const args of [['sem', 'W', '-1'], ['sem', 'W', '-1', '--timeout', '1h']]) {
+      const waiter = lockstep(args, env);
+      // Once the coordinator counts it as waiting, interrupt it as a terminal's Ctrl-C would.
+      await until(async () => (await info(env, 'INFO sem W')).includes(' waiting=1'));
+      waiter.child.kill('SIGINT');
+      expect(await waiter.exited).toEqual({ code: 130, signal: null });
+      expect(waiter.stderr()).toContain('semaphore "W" -1: interrupted while waiting; the request was withdrawn');
+    }
+    // Neither withdrawn waiter takes the next post.
+    expect((await runLockstep(['sem', 'W', '1'], env)).stdout).toBe('1\n');
   });
 
   it('takes options before or after a negative delta, and times out with LS5003 and exit 1', async () => {
@@ -64,3 +79,25 @@ describe('lockstep sem', () => {
     });
   });
 });
+
+/** One protocol request on a fresh connection (the line protocol of docs/protocol.md). */
+async function info(env: Record<string, string>, request: string): Promise<string> {
+  const [host, port] = env.LOCKSTEP_COORDINATOR!.split(':') as [string, string];
+  const socket = connect(Number(port), host);
+  socket.write(`AUTH ${env.LOCKSTEP_TOKEN}\n${request}\n`);
+  let text = '';
+  for await (const chunk of socket) {
+    text += String(chunk);
+    if (text.split('\n').length > 2) break;
+  }
+  socket.destroy();
+  return text.split('\n')[1]!;
+}
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not reached in 5 s');
+}

@@ -44,6 +44,8 @@ export class ServerConnection {
   readonly #subscriptions = new Map<string, Disposable>();
   #session: CoordinatorSession | undefined;
   #authenticating = false;
+  /** Lines that arrived while AUTH was being checked, answered in order once it is. */
+  #early: string[] = [];
   #serial: Promise<void> = Promise.resolve();
   #inFlight = 0;
   #closed = false;
@@ -101,6 +103,16 @@ export class ServerConnection {
       return;
     }
     if (!this.#session) {
+      // `printf 'AUTH t\nSEM x 1\n' > /dev/tcp/…` sends both lines at once: the request waits
+      // for the session rather than being refused because AUTH has not finished yet.
+      if (this.#authenticating) {
+        if (this.#early.length >= this.#limits.maxPending) {
+          this.#write(formatError(request.id, ErrorCodes.COORDINATOR_LIMIT, `too many requests before authentication completed (at most ${this.#limits.maxPending})`));
+        } else {
+          this.#early.push(line);
+        }
+        return;
+      }
       this.#beforeAuth(request);
       return;
     }
@@ -157,12 +169,20 @@ export class ServerConnection {
         this.#session = session;
         session.onDidEnd(() => void this.close());
         this.#write(formatReply(request.id, `OK ${session.id}`));
+        this.#replayEarly();
       },
       (error: unknown) => {
         this.#authenticating = false;
         this.#write(errorReply(request.id, error));
+        this.#replayEarly();
       },
     );
+  }
+
+  #replayEarly(): void {
+    const early = this.#early;
+    this.#early = [];
+    for (const line of early) this.#onLine(line);
   }
 
   async #handle(request: ProtocolRequest, cancel: Cancel): Promise<string> {

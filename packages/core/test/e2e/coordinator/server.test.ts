@@ -269,6 +269,17 @@ echo "$auth|$post|$take|$bar"`;
     expect(stdout.trim()).toMatch(/^OK [0-9a-f]+\|OK 2\|OK 1\|OK 1$/);
   });
 
+  it('answers requests sent together with AUTH, before its answer, in order', async () => {
+    // One printf of every line at once, as a shell script would write it: nothing is refused
+    // because AUTH had not finished.
+    const script = `exec 3<>/dev/tcp/127.0.0.1/${server.port}
+printf 'AUTH ${TOKEN}\\nSEM together 3\\nSEM together -1\\nINFO sem together\\n' >&3
+read -r a <&3; read -r b <&3; read -r c <&3; read -r d <&3
+echo "$a|$b|$c|$d"`;
+    const { stdout } = await promisify(execFile)('bash', ['-c', script]);
+    expect(stdout.trim()).toMatch(/^OK [0-9a-f]+\|OK 3\|OK 2\|OK value=2 waiting=0$/);
+  });
+
   it('delivers PUB to SUB connections as MSG lines', async () => {
     const sub = await raw();
     sub.send(`AUTH ${TOKEN}`);

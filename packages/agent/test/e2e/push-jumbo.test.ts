@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestAgent } from '../../src/control/control-client.js';
 import type { PushReport } from '../../src/push/push-report.js';
-import { NetnsLab, buildBundle } from './helpers/netns-lab.js';
+import { NetnsLab, buildBundle, waitForMembers } from './helpers/netns-lab.js';
 import type { LabAgent } from './helpers/netns-lab.js';
 import { snapshot, writeTree } from './helpers/tree.js';
 
@@ -24,11 +24,7 @@ beforeAll(async () => {
   writeFileSync(key, randomBytes(32).toString('hex'));
   const args = ['--key', key, '--announce-interval', '300ms', '--member-timeout', '5s', '--retry-interval', '100ms', '--max-retries', '30'];
   [sender, ...members] = (await Promise.all(lab.nodes.map((node) => lab.startAgent(node, args)))) as [LabAgent, ...LabAgent[]];
-  const deadline = Date.now() + 15_000;
-  while ((await requestAgent<{ members: unknown[] }>(sender.control, 'members')).members.length < 2) {
-    if (Date.now() > deadline) throw new Error('members did not appear');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitForMembers(sender, 2);
 }, 60_000);
 
 afterAll(() => lab?.destroy());

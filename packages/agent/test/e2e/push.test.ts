@@ -6,7 +6,7 @@ import { AgentRequestError, requestAgent } from '../../src/control/control-clien
 import { encodeMessage } from '../../src/wire/messages.js';
 import { Sealer, loadKeyFile } from '../../src/wire/seal.js';
 import type { PushReport } from '../../src/push/push-report.js';
-import { NetnsLab, buildBundle } from './helpers/netns-lab.js';
+import { NetnsLab, buildBundle, waitForMembers } from './helpers/netns-lab.js';
 import type { LabAgent } from './helpers/netns-lab.js';
 import { snapshot, writeTree } from './helpers/tree.js';
 
@@ -17,16 +17,6 @@ let sender: LabAgent;
 let members: LabAgent[];
 let keyFile: string;
 let agentArgs: string[];
-
-async function waitForMembers(agent: LabAgent, count: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const { members } = await requestAgent<{ members: unknown[] }>(agent.control, 'members');
-    if (members.length >= count) return;
-    if (Date.now() > deadline) throw new Error(`only ${members.length} of ${count} members after 15s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 function push(params: Record<string, unknown>): Promise<PushReport> {
   return requestAgent<PushReport>(sender.control, 'push', params);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlaybook } from '@lockstep/testing';
-import { NetnsLab, buildBundle } from '../../../../packages/agent/test/e2e/helpers/netns-lab.js';
+import { NetnsLab, buildBundle, waitForMembers } from '../../../../packages/agent/test/e2e/helpers/netns-lab.js';
 import type { LabAgent } from '../../../../packages/agent/test/e2e/helpers/netns-lab.js';
 import { snapshot, writeTree } from '../../../../packages/agent/test/e2e/helpers/tree.js';
 import { requestAgent } from '@lockstep/agent';
@@ -20,12 +20,7 @@ beforeAll(async () => {
   const key = join(lab.dir, 'key');
   writeFileSync(key, randomBytes(32).toString('hex'));
   agents = await Promise.all(lab.nodes.map((node) => lab.startAgent(node, ['--key', key, '--announce-interval', '300ms', '--member-timeout', '3s', '--retry-interval', '100ms', '--max-retries', '10'])));
-  for (const deadline = Date.now() + 10_000; ; ) {
-    const { members } = await requestAgent<{ members: unknown[] }>(agents[0]!.control, 'members');
-    if (members.length === 2) break;
-    if (Date.now() > deadline) throw new Error('members did not meet');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForMembers(agents[0]!, 2);
 }, 60_000);
 
 afterAll(() => lab?.destroy());

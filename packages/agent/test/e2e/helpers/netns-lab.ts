@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requestAgent } from '../../../src/control/control-client.js';
 
 /** Absolute path of the bundled agent the tests run in each namespace. */
 export const AGENT_BUNDLE = fileURLToPath(new URL('../../../dist/lockstep-agent.mjs', import.meta.url));
@@ -196,5 +197,19 @@ export class NetnsLab {
       }
     }
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Waits until `agent` lists at least `count` live members (announcements take a few intervals).
+ * @throws {Error} naming how many it saw, after `timeoutMs`
+ */
+export async function waitForMembers(agent: LabAgent, count: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { members } = await requestAgent<{ members: unknown[] }>(agent.control, 'members');
+    if (members.length >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${members.length} of ${count} members after ${timeoutMs / 1000}s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

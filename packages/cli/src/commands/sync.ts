@@ -110,7 +110,7 @@ export class SyncCommand extends Command<LockstepContext> {
     // The `run` step has no stdin: a command's input travels inside the command, base64-encoded.
     const stdinFile = this.stdin === undefined ? undefined : resolve(this.context.cwd, this.stdin);
     const inlineStdin = stdinFile !== undefined && (mode === 'command' || this.noUpload) ? (await readFile(stdinFile)).toString('base64') : undefined;
-    const playbook = this.#playbook(mode, nodes, { sendTimeoutMs: ms(this.sendTimeout), recvTimeoutMs: ms(this.recvTimeout) }, stdinFile, inlineStdin);
+    const playbook = this.#playbook(mode, nodes, { sendTimeoutMs: ms(this.sendTimeout), recvTimeoutMs: ms(this.recvTimeout) }, stdinFile, inlineStdin, core.shellQuote);
     const host = await this.context.plugins();
     await host.addPluginDirs(orgalorgPluginDirs());
     try {
@@ -145,6 +145,8 @@ export class SyncCommand extends Command<LockstepContext> {
     timeouts: { sendTimeoutMs?: number; recvTimeoutMs?: number },
     stdinFile: string | undefined,
     inlineStdin: string | undefined,
+    /** core's shellQuote: core is imported when the command runs, not when the CLI starts. */
+    quote: (value: string) => string,
   ): Playbook {
     const names = nodes.map((node) => node.name);
     const phase = (name: string, steps: StepSpec[], serial?: number): PhaseSpec => ({ name, on: names, strategy: 'linear', steps, ...(serial ? { serial } : {}) });
@@ -164,7 +166,7 @@ export class SyncCommand extends Command<LockstepContext> {
       );
     }
     if (mode === 'command') {
-      phases.push(phase('command', [step('run', this.#commandLine(this.words.join(' '), inlineStdin), this.words.join(' '))], this.serial ? 1 : undefined));
+      phases.push(phase('command', [step('run', this.#commandLine(this.words.join(' '), inlineStdin, quote), this.words.join(' '))], this.serial ? 1 : undefined));
     } else if (mode === 'upload' || (mode === 'sync' && !this.noUpload)) {
       const tool = mode === 'upload' ? {} : this.syncCmd === undefined ? {} : this.simple ? { simple: this.syncCmd } : { 'sync-cmd': this.syncCmd };
       phases.push(
@@ -193,15 +195,15 @@ export class SyncCommand extends Command<LockstepContext> {
       const where = this.root === undefined ? tool : `cd ${quote(this.root)} || exit; ${tool}`;
       phases.push(
         this.simple
-          ? phase('sync', [step('run', this.#commandLine(where, inlineStdin), tool)], this.serial ? 1 : undefined)
-          : phase('sync', [step('sync-protocol', { command: this.#commandLine(where, undefined) }, tool)]),
+          ? phase('sync', [step('run', this.#commandLine(where, inlineStdin, quote), tool)], this.serial ? 1 : undefined)
+          : phase('sync', [step('sync-protocol', { command: this.#commandLine(where, undefined, quote) }, tool)]),
       );
     }
     return { file: '<lockstep sync>', dir: this.context.cwd, name: `lockstep sync (${mode})`, vars: {}, nodes, groups: {}, phases, plugins: [] };
   }
 
   /** The remote command: `--shell` wrapping, `sudo -n`, and `--stdin` fed from an embedded copy. */
-  #commandLine(command: string, stdinBase64: string | undefined): string {
+  #commandLine(command: string, stdinBase64: string | undefined, quote: (value: string) => string): string {
     let line = this.shell === undefined ? command : this.shell.replaceAll('{}', quote(command));
     if (this.sudo) line = `sudo -n -- sh -c ${quote(line)}`;
     if (stdinBase64 === undefined) return line;
@@ -215,10 +217,6 @@ function hostLines(text: string): string[] {
     .split('\n')
     .map((line) => line.replace(/#.*/, '').trim())
     .filter((line) => line.length > 0);
-}
-
-function quote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Drops the hosts that cannot be reached, with a warning line each (orgalorg `-w`). */

@@ -1,5 +1,5 @@
-import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { connectCoordinator } from '@lockstep/core';
 import { killStarted, lockstep, runLockstep, startCoordinator } from './coordinator-helpers.js';
 
 afterEach(() => killStarted());
@@ -30,10 +30,12 @@ describe('lockstep sem', () => {
 
   it('Ctrl-C while waiting withdraws the request and exits 130, in the plain form and with options', async () => {
     const { env } = await startCoordinator();
+    const observer = await connectCoordinator({ address: env.LOCKSTEP_COORDINATOR!, token: env.LOCKSTEP_TOKEN! });
+    onTestFinished(() => observer.dispose());
     for (const args of [['sem', 'W', '-1'], ['sem', 'W', '-1', '--timeout', '1h']]) {
       const waiter = lockstep(args, env);
       // Once the coordinator counts it as waiting, interrupt it as a terminal's Ctrl-C would.
-      await until(async () => (await info(env, 'INFO sem W')).includes(' waiting=1'));
+      await vi.waitFor(async () => expect(await observer.request('INFO sem W')).toContain(' waiting=1'), { timeout: 5000, interval: 50 });
       waiter.child.kill('SIGINT');
       expect(await waiter.exited).toEqual({ code: 130, signal: null });
       expect(waiter.stderr()).toContain('semaphore "W" -1: interrupted while waiting; the request was withdrawn');
@@ -79,25 +81,3 @@ describe('lockstep sem', () => {
     });
   });
 });
-
-/** One protocol request on a fresh connection (the line protocol of docs/protocol.md). */
-async function info(env: Record<string, string>, request: string): Promise<string> {
-  const [host, port] = env.LOCKSTEP_COORDINATOR!.split(':') as [string, string];
-  const socket = connect(Number(port), host);
-  socket.write(`AUTH ${env.LOCKSTEP_TOKEN}\n${request}\n`);
-  let text = '';
-  for await (const chunk of socket) {
-    text += String(chunk);
-    if (text.split('\n').length > 2) break;
-  }
-  socket.destroy();
-  return text.split('\n')[1]!;
-}
-
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not reached in 5 s');
-}

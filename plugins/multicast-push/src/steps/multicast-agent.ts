@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ErrorCodes, LockstepError, toDisposable } from '@lockstep/core';
+import { ErrorCodes, LockstepError, shellQuote, toDisposable } from '@lockstep/core';
 import type { StepContext, StepHandler, StepOutcome, StepPlanner } from '@lockstep/core';
 import { bundlePath, localAgentScript } from '@lockstep/agent';
 import { existsSync } from 'node:fs';
@@ -19,11 +19,6 @@ export interface MulticastAgentArgs {
   'ring-port'?: number;
   /** Where to put the bundle on an SSH node (default /tmp). */
   dir?: string;
-}
-
-/** POSIX shell quoting. */
-function quote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** How long to wait for a starting agent to say it is up (a slow login shell counts too). */
@@ -48,7 +43,7 @@ export const multicastAgentStep: StepHandler<MulticastAgentArgs> = async (args, 
     }
     const dir = args.dir ?? '/tmp';
     script = `${dir}/lockstep-agent-${context.run.id}.mjs`;
-    const upload = await node.exec(`mkdir -p ${quote(dir)} && cat > ${quote(script)}`, { stdin: await readFile(bundlePath()), signal: context.signal });
+    const upload = await node.exec(`mkdir -p ${shellQuote(dir)} && cat > ${shellQuote(script)}`, { stdin: await readFile(bundlePath()), signal: context.signal });
     if (upload.exitCode !== 0) throw new LockstepError(ErrorCodes.AGENT_OPTIONS_INVALID, `could not upload the agent bundle to ${node.name}:${script}: ${upload.stderr.trim()}`);
   }
   const flags: string[] = ['--base', args.base];
@@ -63,7 +58,7 @@ export const multicastAgentStep: StepHandler<MulticastAgentArgs> = async (args, 
   add('--announce-interval', args['announce-interval']);
   add('--member-timeout', args['member-timeout']);
   add('--ring-port', args['ring-port']);
-  const command = `exec node ${[script, ...flags].map(quote).join(' ')}`;
+  const command = `exec node ${[script, ...flags].map(shellQuote).join(' ')}`;
   const agent = node.spawn(command);
   let stderr = '';
   const started = await new Promise<boolean>((resolve) => {
@@ -92,7 +87,7 @@ export const multicastAgentStep: StepHandler<MulticastAgentArgs> = async (args, 
       agent.kill('SIGTERM');
       await Promise.race([agent.exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
       agent.kill('SIGKILL');
-      if (node.transport.kind !== 'local') await node.exec(`rm -f ${quote(script)}`).catch(() => undefined);
+      if (node.transport.kind !== 'local') await node.exec(`rm -f ${shellQuote(script)}`).catch(() => undefined);
     }),
   );
   return { summary: stderr.split('\n').find((line) => line.startsWith('lockstep-agent '))?.replace('lockstep-agent ', 'agent ') ?? 'agent started' };

@@ -1,4 +1,4 @@
-import { StepError, type StepContext, type StepHandler, type StepOutcome, type StepPlanner } from '@lockstep/core';
+import { shellQuote, StepError, type StepContext, type StepHandler, type StepOutcome, type StepPlanner } from '@lockstep/core';
 
 /** The arguments of `run`, as a playbook writes them: the command, or the long form. */
 export type RunArgs = string | { command: string; cwd?: string; shell?: string };
@@ -28,7 +28,7 @@ export function normalizeRunArgs(args: RunArgs): NormalizedRunArgs {
  */
 export const runStep: StepHandler<RunArgs> = async (args, context): Promise<StepOutcome> => {
   const { command, cwd, shell } = normalizeRunArgs(args);
-  const script = shell ? `${shell} -c ${quote(command)}` : command;
+  const script = shell ? `${shell} -c ${shellQuote(command)}` : command;
   let lines = 0;
   const result = await context.node.exec(script, {
     ...(cwd === undefined ? {} : { cwd }),
@@ -60,7 +60,3 @@ function where(context: StepContext): { node: string; host: string; step: string
   return { node: context.node.name, host: context.node.host, step: context.step?.id ?? 'run', transport: context.node.transport.kind };
 }
 
-/** Single-quotes a word for `sh`: the only character to escape inside is `'` itself. */
-function quote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
